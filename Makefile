@@ -1,0 +1,53 @@
+# Two commands matter: `make demo` (run an event end to end on the embedded stack)
+# and `make test` (the whole suite: pytest, ruff, mypy). Both create the venv when needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Extra prerequisites of `make test`, appended by the mk/*.mk fragments (e.g. the helm binary).
+TEST_DEPS :=
+.DEFAULT_GOAL := venv
+include $(wildcard mk/*.mk)
+
+.PHONY: venv up demo test lint typecheck pytest migrate lock clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c requirements.lock -e '.[dev]' --config-settings editable_mode=compat
+	touch $@
+
+up: venv
+	$(BIN)/wairo up
+
+demo: venv
+	$(BIN)/wairo demo
+
+migrate: venv
+	$(BIN)/wairo migrate
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy api vision operator/wairo_operator bench tests
+
+pytest: venv $(TEST_DEPS)
+	$(BIN)/pytest
+
+test: venv $(TEST_DEPS)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy api vision operator/wairo_operator bench tests
+	$(BIN)/pytest
+
+lock: venv
+	$(BIN)/pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf .data .pytest_cache .mypy_cache .ruff_cache
+

@@ -1,0 +1,1 @@
+"""Wairo's three APIs (backoffice, main, media), their shared domain layer and the workers."""

@@ -1,0 +1,61 @@
+"""All tables; importing this package registers them on `Base.metadata`."""
+
+from api.models.accounts import Operator, PasswordResetToken, Photographer, User
+from api.models.base import Base
+from api.models.commerce import (
+    Discount,
+    PricingRule,
+    ProjectDiscount,
+    PromoCode,
+    PromoCodeUsage,
+    Purchase,
+    PurchaseDownload,
+    PurchaseItem,
+    StripeEvent,
+)
+from api.models.outbox import EmailMessage, OutboxMessage
+from api.models.photos import (
+    Consent,
+    Face,
+    Favourite,
+    Photo,
+    PhotoTag,
+    Selfie,
+    ShareLink,
+    TagReport,
+    UploadSession,
+)
+from api.models.projects import Invite, Project, ProjectMember, ProjectPhotographer, TermsVersion
+
+__all__ = [
+    "Base",
+    "Consent",
+    "Discount",
+    "EmailMessage",
+    "Face",
+    "Favourite",
+    "Invite",
+    "Operator",
+    "OutboxMessage",
+    "PasswordResetToken",
+    "Photo",
+    "PhotoTag",
+    "Photographer",
+    "PricingRule",
+    "Project",
+    "ProjectDiscount",
+    "ProjectMember",
+    "ProjectPhotographer",
+    "PromoCode",
+    "PromoCodeUsage",
+    "Purchase",
+    "PurchaseDownload",
+    "PurchaseItem",
+    "Selfie",
+    "ShareLink",
+    "StripeEvent",
+    "TagReport",
+    "TermsVersion",
+    "UploadSession",
+    "User",
+]

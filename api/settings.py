@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     web_base_url: str = "http://localhost:3000"
     kubernetes_enabled: bool = False
 
+    # Mail: always recorded in the email_messages table and the worker log; sent by SMTP when set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "Wairo <no-reply@wairo.local>"
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.env == "production":

@@ -1,0 +1,31 @@
+"""What the three apps share: error bodies, request ids, health routes, stable operation ids."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from api.core.context import RequestIdMiddleware, configure_logging
+from api.core.errors import install_error_handlers
+from api.health.endpoints import router as health_router
+
+
+def _operation_id(route: APIRoute) -> str:
+    """Operation ids are the endpoint function names (unique per app, stable across releases)."""
+    return route.name
+
+
+def build_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI:
+    configure_logging()
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="0.1.0",
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts: registration and login for operators, photographers and end users."""

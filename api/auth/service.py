@@ -1,0 +1,117 @@
+"""Account rules: unique emails across staff, uniform login failures, rate-limited guessing."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from api.auth.schemas import Login, RegisterAccount, RegisterOperator
+from api.core import ratelimit
+from api.core.errors import Conflict, TooManyRequests, Unauthorized
+from api.core.security import (
+    STAFF_AUDIENCES,
+    USER_AUDIENCES,
+    Role,
+    hash_password,
+    issue_access_token,
+    verify_password,
+)
+from api.models import Operator, Photographer, User
+from api.settings import get_settings
+
+log = logging.getLogger("wairo.auth")
+_BAD_CREDENTIALS = "The email or password is incorrect."
+
+
+def _staff_email_taken(session: Session, email: str) -> bool:
+    return bool(
+        session.scalar(select(exists().where(Operator.email == email)))
+        or session.scalar(select(exists().where(Photographer.email == email)))
+    )
+
+
+def register_operator(session: Session, data: RegisterOperator) -> str:
+    if _staff_email_taken(session, data.email):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    operator = Operator(name=data.name, email=data.email, password_hash=hash_password(data.password))
+    if data.timezone:
+        operator.timezone = data.timezone
+    session.add(operator)
+    session.flush()
+    return issue_access_token(operator.id, "operator", STAFF_AUDIENCES)
+
+
+def register_photographer(session: Session, operator: Operator, data: RegisterAccount) -> Photographer:
+    if _staff_email_taken(session, data.email):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    photographer = Photographer(
+        operator_id=operator.id, name=data.name, email=data.email, password_hash=hash_password(data.password)
+    )
+    session.add(photographer)
+    session.flush()
+    return photographer
+
+
+def register_user(session: Session, data: RegisterAccount) -> str:
+    if session.scalar(select(exists().where(User.email == data.email))):
+        raise Conflict("An account with this email already exists.", code="email_taken")
+    user = User(name=data.name, email=data.email, password_hash=hash_password(data.password))
+    session.add(user)
+    session.flush()
+    return issue_access_token(user.id, "user", USER_AUDIENCES)
+
+
+class _LoginGuard:
+    """Counts failed logins per (api, email); past the limit every attempt answers 429 for a while."""
+
+    def __init__(self, api: str, email: str) -> None:
+        self.key = f"login:{api}:{email}"
+        self.settings = get_settings()
+
+    def check(self) -> None:
+        try:
+            blocked = ratelimit.count(self.key) >= self.settings.login_max_failures
+        except Exception:  # the broker's Redis is down: fail open rather than lock everyone out
+            log.warning("rate limiter unavailable", exc_info=True)
+            return
+        if blocked:
+            raise TooManyRequests("Too many failed login attempts; try again later.")
+
+    def failed(self) -> None:
+        try:
+            ratelimit.hit(self.key, self.settings.login_failure_window_s)
+        except Exception:
+            log.warning("rate limiter unavailable", exc_info=True)
+
+    def succeeded(self) -> None:
+        try:
+            ratelimit.reset(self.key)
+        except Exception:
+            log.warning("rate limiter unavailable", exc_info=True)
+
+
+def login_staff(session: Session, data: Login) -> str:
+    guard = _LoginGuard("backoffice", data.email)
+    guard.check()
+    account: Operator | Photographer | None = session.scalar(
+        select(Operator).where(Operator.email == data.email)
+    ) or session.scalar(select(Photographer).where(Photographer.email == data.email))
+    if not verify_password(account.password_hash if account else None, data.password) or account is None:
+        guard.failed()
+        raise Unauthorized(_BAD_CREDENTIALS, code="invalid_credentials")
+    guard.succeeded()
+    role: Role = "operator" if isinstance(account, Operator) else "photographer"
+    return issue_access_token(account.id, role, STAFF_AUDIENCES)
+
+
+def login_user(session: Session, data: Login) -> str:
+    guard = _LoginGuard("main", data.email)
+    guard.check()
+    user = session.scalar(select(User).where(User.email == data.email))
+    if not verify_password(user.password_hash if user else None, data.password) or user is None:
+        guard.failed()
+        raise Unauthorized(_BAD_CREDENTIALS, code="invalid_credentials")
+    guard.succeeded()
+    return issue_access_token(user.id, "user", USER_AUDIENCES)

@@ -1,0 +1,94 @@
+"""S3-compatible object storage: one client, presigned URLs only, bucket bootstrap."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+
+from api.settings import get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+
+def _client(endpoint: str) -> S3Client:
+    settings = get_settings()
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=settings.s3_region,
+        aws_access_key_id=settings.s3_access_key,
+        aws_secret_access_key=settings.s3_secret_key,
+        config=Config(
+            s3={"addressing_style": "path"},
+            signature_version="s3v4",
+            retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=3,
+            read_timeout=10,
+        ),
+    )
+
+
+@lru_cache
+def s3() -> S3Client:
+    """Client for server-side calls (HEAD, GET, DELETE, multipart bookkeeping)."""
+    return _client(get_settings().s3_endpoint)
+
+
+@lru_cache
+def s3_presigner() -> S3Client:
+    """Client whose presigned URLs carry the host clients reach (may differ from the in-cluster one)."""
+    settings = get_settings()
+    return _client(settings.s3_public_endpoint or settings.s3_endpoint)
+
+
+def default_bucket() -> str:
+    return get_settings().s3_bucket
+
+
+def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
+    """A presigned PUT with the Content-Type bound into the signature."""
+    settings = get_settings()
+    params: dict[str, Any] = {"Bucket": bucket or default_bucket(), "Key": key, "ContentType": content_type}
+    return s3_presigner().generate_presigned_url(
+        "put_object", Params=params, ExpiresIn=ttl_s or settings.upload_url_ttl_s
+    )
+
+
+def presign_get(key: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
+    settings = get_settings()
+    return s3_presigner().generate_presigned_url(
+        "get_object",
+        Params={"Bucket": bucket or default_bucket(), "Key": key},
+        ExpiresIn=ttl_s or settings.download_url_ttl_s,
+    )
+
+
+def ensure_bucket(bucket: str | None = None) -> None:
+    """Create the bucket when absent, with CORS for browser PUTs (idempotent)."""
+    name = bucket or default_bucket()
+    client = s3()
+    existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        client.create_bucket(Bucket=name)
+    client.put_bucket_cors(
+        Bucket=name,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedMethods": ["GET", "PUT", "HEAD"],
+                    "AllowedOrigins": ["*"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 3600,
+                }
+            ]
+        },
+    )
+
+
+def check_storage() -> None:
+    s3().head_bucket(Bucket=default_bucket())

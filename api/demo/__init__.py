@@ -1,0 +1,1 @@
+"""The event story, run over HTTP against a started stack (`make demo`)."""

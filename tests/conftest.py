@@ -28,6 +28,10 @@ def _clear_caches() -> None:
     for cached in (get_settings, get_engine, get_sessionmaker, storage.s3, storage.s3_presigner):
         cached.cache_clear()
     ratelimit.redis_client.cache_clear()
+    from api.worker import celery_app
+
+    # The Celery app reads its broker URL at import; point it at this session's broker.
+    celery_app.conf.broker_url = celery_app.conf.result_backend = get_settings().broker_url
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,17 @@ Known gaps of kmock 0.8 and the workarounds used here:
 * Paths of the cluster-scoped core resource `namespaces` are parsed as a namespace, not a resource:
   ``POST /api/v1/namespaces`` crashes and ``GET /api/v1/namespaces/<name>`` is not a fetch.
   Workaround: `_parse_path` below is patched in to parse those paths as the `namespaces` resource.
+* metadata.generation is neither assigned nor bumped on spec changes: test objects start at
+  generation 1 (status.observedGeneration is asserted on that).
 * metadata.uid is never assigned: owner references built by kopf.adopt() would carry uid=None,
   which the kubernetes client refuses to deserialize. Workaround: test objects carry a uid.
 * resourceVersion is never assigned or bumped. Kopf JSON-patches finalizers with a
   ``test /metadata/resourceVersion`` operation, which fails without one. Workaround: every object
   created in the tests carries ``metadata.resourceVersion`` (constant, which kopf's consistency
   check accepts since patches return the same value).
+* Creations answer 200, not 201; the generated kubernetes client decodes only a 201 body for
+  `create_cluster_custom_object` (it returns None otherwise). ProjectCRClient.create reads the
+  object back in that case.
 * The emulator has no namespaces, only a flat store: the operator runs cluster-wide (`clusterwide`)
   and standalone (no peering resources), as it does in the chart.
 * Events created without a name (`generateName`) collide: posting of k8s Events is disabled in the

@@ -40,8 +40,9 @@ def _create(projects: ProjectCRClient, **kwargs: Any) -> str:
 
 
 def _server_fields(body: dict[str, Any]) -> None:
-    """kmock gap: it assigns no resourceVersion (kopf's JSON-patch tests it) and no uid (owner refs)."""
+    """kmock gap: it assigns no resourceVersion (kopf's JSON-patch tests it), uid or generation."""
     body["metadata"]["resourceVersion"] = "1"
+    body["metadata"]["generation"] = 1
     body["metadata"]["uid"] = str(uuid.uuid4())
 
 
@@ -81,7 +82,8 @@ def test_project_lifecycle(
         "BucketReady": "True",
         "QuotaReady": "True",
     }
-    assert status["observedGeneration"] == status["conditions"][0]["observedGeneration"]
+    assert status["observedGeneration"] == 1
+    assert all(c["observedGeneration"] == 1 for c in status["conditions"])
 
     ns = core.read_namespace(namespace)
     assert ns.metadata.labels["wairo.io/project-id"] == project_id

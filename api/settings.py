@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     # Public base URL of the attendee web app (join and share links in emails).
     web_base_url: str = "http://localhost:3000"
+    cors_origins: list[str] = ["http://localhost:3000"]
+    max_request_body_bytes: int = 1024 * 1024
     kubernetes_enabled: bool = False
 
     # Mail: always recorded in the email_messages table and the worker log; sent by SMTP when set.

@@ -7,7 +7,9 @@ from fastapi.routing import APIRoute
 
 from api.core.context import RequestIdMiddleware, configure_logging
 from api.core.errors import install_error_handlers
+from api.core.http import install_http_hardening
 from api.health.endpoints import router as health_router
+from api.settings import get_settings
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -23,8 +25,10 @@ def build_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI
         version="0.1.0",
         generate_unique_id_function=_operation_id,
     )
+    settings = get_settings()
     install_error_handlers(app)
-    app.add_middleware(RequestIdMiddleware)
+    install_http_hardening(app, settings.cors_origins, settings.max_request_body_bytes)
+    app.add_middleware(RequestIdMiddleware)  # outermost: every response and log line has the id
     app.include_router(health_router)
     for router in routers:
         app.include_router(router)

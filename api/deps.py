@@ -5,6 +5,7 @@ response is sent) and rolls back on error; jobs written to the outbox are relaye
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends
@@ -40,6 +41,14 @@ _bearer = HTTPBearer(auto_error=False)
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+@dataclass(frozen=True)
+class AuthRequirement:
+    """What a route's principal dependency demands; read by the authorisation-matrix test."""
+
+    audience: Audience
+    roles: tuple[Role, ...]
+
+
 def _principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerDep], Principal]:
     def dependency(credentials: BearerDep) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
@@ -52,6 +61,7 @@ def _principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerD
             raise Forbidden("This route is not available to your role.")
         return principal
 
+    dependency.auth_requirement = AuthRequirement(audience, roles)  # type: ignore[attr-defined]
     return dependency
 
 

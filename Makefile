@@ -10,7 +10,7 @@ TEST_DEPS :=
 .DEFAULT_GOAL := venv
 include $(wildcard mk/*.mk)
 
-.PHONY: venv up demo test lint typecheck pytest migrate lock clean
+.PHONY: venv up demo test lint typecheck pytest migrate lock clean bench-api
 
 venv: $(STAMP)
 
@@ -44,6 +44,9 @@ test: venv $(TEST_DEPS)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy api vision operator/wairo_operator bench tests
 	$(BIN)/pytest
+
+bench-api: venv
+	$(BIN)/python -m bench.api
 
 lock: venv
 	$(BIN)/pip freeze --exclude-editable > requirements.lock

@@ -5,6 +5,8 @@ that is rolled back at the end."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -35,14 +37,17 @@ def _clear_caches() -> None:
 
 
 @pytest.fixture(scope="session")
-def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def infra() -> Iterator[dict[str, str]]:
     """Postgres, S3 (moto server), Valkey and localstripe as real processes on free ports."""
     from api.stack.stack import Stack, StackConfig
 
     for key in ("DATABASE_URL", "S3_ENDPOINT", "BROKER_URL", "STRIPE_API_BASE", "VISION_URL"):
         os.environ.pop(f"WAIRO_{key}", None)
     os.environ["WAIRO_ENV"] = "test"
-    data_dir = tmp_path_factory.mktemp("stack")
+    # Not pytest's tmp_path: the Postgres server runs as another OS user when we are root, and
+    # pytest's base temp dirs are private (0700) and pruned by concurrent sessions.
+    data_dir = Path(tempfile.mkdtemp(prefix="wairo-test-stack-"))
+    data_dir.chmod(0o755)
     config = StackConfig(
         data_dir=data_dir,
         s3_port=free_port(),
@@ -59,6 +64,7 @@ def infra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     yield stack.endpoints | {"data_dir": str(data_dir), "main_port": str(config.main_port)}
     stack.stop()
     _clear_caches()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

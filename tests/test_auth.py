@@ -201,3 +201,8 @@ def test_request_id_is_echoed_and_in_error_bodies(backoffice: TestClient) -> Non
     assert response.json()["requestId"] == "abc-123"
     generated = backoffice.get("/healthz")
     assert len(generated.headers["x-request-id"]) == 32
+
+
+def test_nul_characters_are_rejected_not_stored(backoffice: TestClient) -> None:
+    body = {"name": "Bad\x00Name", "email": unique_email("nul"), "password": "long-enough"}
+    _assert_error(backoffice.post("/v1/auth/register", json=body), 422, "validation_error")

@@ -6,13 +6,14 @@ Every error answers `{"error": {"code", "message", "details"?}, "requestId"}`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.core.context import request_id_var
@@ -66,11 +67,15 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
-def error_body(status_code: int, code: str, message: str, details: Any = None) -> JSONResponse:
+def error_body(
+    status_code: int, code: str, message: str, details: Any = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         error["details"] = jsonable_encoder(details)
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+    headers = dict(headers or {})
+    if status_code == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
     return JSONResponse(
         {"error": error, "requestId": request_id_var.get()}, status_code=status_code, headers=headers
     )
@@ -107,13 +112,19 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, "error")
-    return error_body(exc.status_code, code, str(exc.detail))
+    return error_body(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
 async def _integrity_error(_: Request, exc: Exception) -> JSONResponse:
     # A constraint the service did not pre-check (e.g. a concurrent duplicate): a conflict, not a 500.
     log.info("integrity error: %s", exc)
     return error_body(409, "conflict", "The request conflicts with the current state of the resource.")
+
+
+async def _data_error(_: Request, exc: Exception) -> JSONResponse:
+    # Input the database cannot store (e.g. a number out of range) that validation let through.
+    log.info("data error: %s", exc)
+    return error_body(422, "invalid_data", "A value in the request is out of range or not storable.")
 
 
 async def _db_error(_: Request, exc: Exception) -> JSONResponse:
@@ -131,5 +142,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(DBAPIError, _db_error)
     app.add_exception_handler(Exception, _unhandled)

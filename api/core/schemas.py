@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -14,9 +14,29 @@ class CamelModel(BaseModel):
 
 
 class StrictCamelModel(CamelModel):
-    """Request bodies: unknown fields are rejected rather than silently ignored."""
+    """Request bodies: unknown fields are rejected rather than silently ignored, and no string may
+    carry a NUL character (PostgreSQL text cannot store it)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if _has_nul(value):
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, BaseModel):
+        return False  # nested models validate themselves
+    return False
 
 
 _TIMEZONES = frozenset(available_timezones())

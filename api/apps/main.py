@@ -6,11 +6,16 @@ from fastapi import FastAPI
 
 from api.apps.factory import build_app
 from api.auth.endpoints import main_router as auth_router
+from api.consent.endpoints import router as consent_router
+from api.gallery.endpoints import router as gallery_router
+from api.membership.endpoints import router as membership_router
+from api.purchases.endpoints import router as purchases_router
+from api.shares.endpoints import router as shares_router
 
 
 def create_app() -> FastAPI:
     return build_app(
         "Wairo main API",
         "Accounts, biometric consent, joining projects, photos, purchases and the Stripe webhook.",
-        [auth_router],
+        [auth_router, consent_router, membership_router, gallery_router, purchases_router, shares_router],
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.auth import service
-from api.auth.schemas import Login, PhotographerOut, RegisterAccount, RegisterOperator, TokenOut
+from api.auth.schemas import (
+    EmptyOut,
+    ForgotPassword,
+    Login,
+    PhotographerOut,
+    RegisterAccount,
+    RegisterOperator,
+    ResetPassword,
+    TokenOut,
+)
 from api.deps import CurrentOperator, SessionDep
 
 backoffice_router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -37,3 +46,15 @@ def register_user(body: RegisterAccount, session: SessionDep) -> TokenOut:
 @main_router.post("/login")
 def login_user(body: Login, session: SessionDep) -> TokenOut:
     return TokenOut(token=service.login_user(session, body))
+
+
+@main_router.post("/forgot-password")
+def forgot_password(body: ForgotPassword, session: SessionDep) -> EmptyOut:
+    service.request_password_reset(session, body.email)
+    return EmptyOut()
+
+
+@main_router.post("/reset-password")
+def reset_password(body: ResetPassword, session: SessionDep) -> EmptyOut:
+    service.reset_password(session, body.token, body.password)
+    return EmptyOut()

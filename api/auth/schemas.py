@@ -27,6 +27,19 @@ class Login(StrictCamelModel):
     password: str = Field(min_length=1, max_length=128)
 
 
+class ForgotPassword(StrictCamelModel):
+    email: Email
+
+
+class ResetPassword(StrictCamelModel):
+    token: str = Field(min_length=1, max_length=256)
+    password: Password
+
+
+class EmptyOut(CamelModel):
+    """The spec's `{}` body."""
+
+
 class TokenOut(CamelModel):
     token: str
 

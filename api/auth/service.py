@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from api.auth.schemas import Login, RegisterAccount, RegisterOperator
 from api.core import ratelimit
-from api.core.errors import Conflict, TooManyRequests, Unauthorized
+from api.core.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
 from api.core.security import (
     STAFF_AUDIENCES,
     USER_AUDIENCES,
     Role,
     hash_password,
+    hash_token,
     issue_access_token,
+    new_token,
     verify_password,
 )
-from api.models import Operator, Photographer, User
+from api.models import Operator, PasswordResetToken, Photographer, User
+from api.outbox import queue_email
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.auth")
 _BAD_CREDENTIALS = "The email or password is incorrect."
+RESET_TOKEN_TTL = timedelta(hours=1)
+# Reset emails per address per window; beyond it requests are silently dropped (still 200).
+RESET_REQUESTS_PER_WINDOW = 3
+RESET_REQUEST_WINDOW_S = 3600
 
 
 def _staff_email_taken(session: Session, email: str) -> bool:
@@ -115,3 +123,49 @@ def login_user(session: Session, data: Login) -> str:
         raise Unauthorized(_BAD_CREDENTIALS, code="invalid_credentials")
     guard.succeeded()
     return issue_access_token(user.id, "user", USER_AUDIENCES)
+
+
+def _reset_requests_exceeded(email: str) -> bool:
+    try:
+        return ratelimit.hit(f"forgot:{email}", RESET_REQUEST_WINDOW_S) > RESET_REQUESTS_PER_WINDOW
+    except Exception:  # the limiter is down: still answer, never reveal anything
+        log.warning("rate limiter unavailable", exc_info=True)
+        return False
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Mail a single-use, one-hour reset link when the user exists; silent in every other case."""
+    if _reset_requests_exceeded(email):
+        return
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        return
+    token = new_token()
+    session.add(
+        PasswordResetToken(
+            user_id=user.id, token_hash=hash_token(token), expires_at=datetime.now(UTC) + RESET_TOKEN_TTL
+        )
+    )
+    link = f"{get_settings().web_base_url}/reset-password?token={token}"
+    body = (
+        f"Hello {user.name},\n\nReset your Wairo password with this link (valid for one hour):\n{link}\n\n"
+        "If you did not ask for this, ignore this email."
+    )
+    queue_email(session, user.email, "Reset your Wairo password", body, "password_reset")
+
+
+def reset_password(session: Session, token: str, password: str) -> None:
+    """Use a reset token once; every other live token of the user dies with it."""
+    row = session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token)).with_for_update()
+    )
+    now = datetime.now(UTC)
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise BadRequest("The reset link is invalid, expired or already used.", code="invalid_reset_token")
+    user = session.get_one(User, row.user_id)
+    user.password_hash = hash_password(password)
+    session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
+        .values(used_at=now)
+    )

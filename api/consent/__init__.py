@@ -1,0 +1,1 @@
+"""Biometric consent: given, listed and revoked (with the cascade of design.md)."""

@@ -1,0 +1,91 @@
+"""Demo chapter: the attendee reads the project, consents, joins, finds, buys, downloads and shares."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from api.demo.client import Api, DemoError, chapter, step
+from api.settings import get_settings
+
+TEST_CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
+
+
+def pay_with_test_card(stripe_base: str, client_secret: str, api_key: str | None = None) -> str:
+    """What Stripe.js does in the browser, over HTTP against localstripe: create a card
+    PaymentMethod, attach it to the PaymentIntent and confirm it. Returns the PaymentIntent id."""
+    intent_id = client_secret.split("_secret_")[0]
+    headers = {"Authorization": f"Bearer {api_key or get_settings().stripe_api_key}"}
+    with httpx.Client(base_url=stripe_base, headers=headers, timeout=15) as http:
+        card = {f"card[{k}]": v for k, v in TEST_CARD.items()}
+        method = http.post("/v1/payment_methods", data={"type": "card", **card})
+        method.raise_for_status()
+        http.post(
+            f"/v1/payment_intents/{intent_id}", data={"payment_method": method.json()["id"]}
+        ).raise_for_status()
+        confirmed = http.post(f"/v1/payment_intents/{intent_id}/confirm")
+        confirmed.raise_for_status()
+    return intent_id
+
+
+def attendee_story(apis: dict[str, Api], state: dict[str, Any]) -> None:
+    main, token, project_id = apis["main"], state["user_token"], state["project_id"]
+    chapter("Attendee at the event")
+    public = main.call("GET", f"/v1/projects/{project_id}/public")
+    step(f"join link shows the event: {public['name']}")
+    terms = main.http.get(f"/v1/projects/{project_id}/terms")
+    step(
+        f"terms: version {terms.json()['version']}" if terms.status_code == 200 else "terms: platform default"
+    )
+    consent = main.call(
+        "POST", "/v1/consent/biometric", token=token, json={"consentVersion": "2024-01"}, expect=201
+    )
+    step(f"biometric consent {consent['consentVersion']} given")
+    joined = main.call(
+        "POST", "/v1/qr/join", token=token, json={"projectId": project_id, "termsAccepted": True}, expect=201
+    )
+    step(f"joined by QR (member {joined['projectMemberId']})")
+
+    photos = main.call("GET", "/v1/photos", token=token)
+    step(f"{len(photos)} photos visible")
+    if state.get("selfie_uploaded"):
+        step(f"{sum(p['tagged'] for p in photos)} of them tagged with the attendee's face")
+    if len(photos) < 2:
+        raise DemoError("the attendee needs at least two ready photos to buy")
+    chosen = [p["id"] for p in photos[:2]]
+    body: dict[str, Any] = {"projectId": project_id, "photoIds": chosen}
+    if state.get("promo_code"):
+        body["promoCode"] = state["promo_code"]
+    purchase = main.call("POST", "/v1/purchases", token=token, json=body, expect=201)
+    step(
+        f"purchase of 2 photos: subtotal {purchase['subtotalCents']}, "
+        f"discount {purchase['discountAppliedCents']}, total {purchase['totalCents']} cents"
+    )
+    if purchase["clientSecret"]:
+        intent = pay_with_test_card(state["endpoints"]["stripe"], purchase["clientSecret"])
+        step(f"paid PaymentIntent {intent} with the test card on localstripe")
+    status = _wait_until_paid(main, token, purchase["purchaseId"])
+    step(f"purchase is {status} (webhook received and processed)")
+
+    download = main.call("GET", f"/v1/photos/{chosen[0]}/download", token=token)
+    size = len(httpx.get(download["downloadUrl"], timeout=30).content)
+    step(f"downloaded the watermarked photo: {size} bytes (link valid {download['expiresInSeconds']} s)")
+    share = main.call("POST", f"/v1/photos/{chosen[0]}/shares", token=token, json={}, expect=201)
+    step(f"share link created: {share['url']} (until {share['expiresAt']})")
+    shared = main.call("GET", f"/v1/shares/{share['token']}")
+    step(f"anyone with the link sees photo {shared['photoId']}")
+    state["purchase_id"] = purchase["purchaseId"]
+
+
+def _wait_until_paid(main: Api, token: str, purchase_id: str, timeout_s: float = 30) -> str:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        mine = {p["id"]: p for p in main.call("GET", "/v1/purchases", token=token)}
+        status = mine[purchase_id]["status"]
+        if status == "paid":
+            return status
+        if time.monotonic() > deadline:
+            raise DemoError(f"purchase {purchase_id} still {status} after {timeout_s:.0f} s")
+        time.sleep(1)

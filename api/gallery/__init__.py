@@ -1,0 +1,1 @@
+"""An attendee's photos: the list, favourites, tag reports and paid downloads."""

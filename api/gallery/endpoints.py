@@ -1,0 +1,42 @@
+"""Photo routes of the main API: list, favourite, report, download."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import CurrentUser, SessionDep
+from api.gallery import service
+from api.gallery.cursor import NEXT_CURSOR_HEADER, Cursor, Limit
+from api.gallery.schemas import DownloadOut, FavouriteOut, PhotoSummary, ReportTag
+from api.settings import get_settings
+
+router = APIRouter(prefix="/v1/photos", tags=["photos"])
+
+
+@router.get("")
+def list_my_photos(
+    user: CurrentUser, session: SessionDep, response: Response, limit: Limit = 50, cursor: Cursor = None
+) -> list[PhotoSummary]:
+    rows, next_cursor = service.list_photos(session, user.id, limit, cursor)
+    if next_cursor:
+        response.headers[NEXT_CURSOR_HEADER] = next_cursor
+    return [PhotoSummary.model_validate(row) for row in rows]
+
+
+@router.post("/{id}/favourite")
+def toggle_favourite(id: uuid.UUID, user: CurrentUser, session: SessionDep) -> FavouriteOut:
+    return FavouriteOut(is_favourite=service.toggle_favourite(session, user.id, id))
+
+
+@router.post("/{id}/report", status_code=status.HTTP_204_NO_CONTENT)
+def report_tag(id: uuid.UUID, body: ReportTag, user: CurrentUser, session: SessionDep) -> Response:
+    service.report_tag(session, user.id, id, body.report_type)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{id}/download")
+def download_photo(id: uuid.UUID, user: CurrentUser, session: SessionDep) -> DownloadOut:
+    url = service.download(session, user.id, id)
+    return DownloadOut(download_url=url, expires_in_seconds=get_settings().download_url_ttl_s)

@@ -1,0 +1,1 @@
+"""Projects as attendees see them: public info, terms, and joining by QR."""

@@ -1,0 +1,1 @@
+"""Purchases: price resolution, discounts and promo codes, Stripe PaymentIntents and webhooks."""

@@ -1,0 +1,80 @@
+"""Share links: created by a buyer of the photo, resolved by token, revoked by their owner."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session
+
+from api.core.errors import Forbidden, NotFound
+from api.core.security import hash_token, new_token
+from api.gallery.service import member_photo, paid_purchase_includes, watermarked_url
+from api.models import Photo, Project, ShareLink
+from api.settings import get_settings
+
+
+@dataclass(frozen=True)
+class CreatedShare:
+    share: ShareLink
+    token: str
+    url: str
+
+
+def create_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, ttl_s: int) -> CreatedShare:
+    member_photo(session, user_id, photo_id)
+    if not session.scalar(paid_purchase_includes(user_id, photo_id).select()):
+        raise Forbidden("Only a buyer of this photo can share it.", code="purchase_required")
+    token = new_token()
+    share = ShareLink(
+        photo_id=photo_id,
+        user_id=user_id,
+        token_hash=hash_token(token),
+        expires_at=datetime.now(UTC) + timedelta(seconds=ttl_s),
+    )
+    session.add(share)
+    session.flush()
+    return CreatedShare(share, token, f"{get_settings().web_base_url}/s/{token}")
+
+
+def open_share(session: Session, token: str) -> tuple[uuid.UUID, str]:
+    """(photo id, presigned watermarked URL) for a live link; 404 for anything else."""
+    row = session.execute(
+        select(Photo, Project.bucket)
+        .join(ShareLink, ShareLink.photo_id == Photo.id)
+        .join(Project, Project.id == Photo.project_id)
+        .where(
+            ShareLink.token_hash == hash_token(token),
+            ShareLink.revoked_at.is_(None),
+            ShareLink.expires_at > func.now(),
+            Photo.status == "ready",
+        )
+    ).first()
+    if row is None:
+        raise NotFound("This share link does not exist or has expired.")
+    photo, bucket = row
+    return photo.id, watermarked_url(photo, bucket)
+
+
+def revoke_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, share_id: uuid.UUID) -> None:
+    revoked = session.scalar(
+        update(ShareLink)
+        .where(
+            ShareLink.id == share_id,
+            ShareLink.photo_id == photo_id,
+            ShareLink.user_id == user_id,
+            ShareLink.revoked_at.is_(None),
+        )
+        .values(revoked_at=func.now())
+        .returning(ShareLink.id)
+    )
+    if revoked is None and not session.scalar(
+        select(
+            exists().where(
+                ShareLink.id == share_id, ShareLink.photo_id == photo_id, ShareLink.user_id == user_id
+            )
+        )
+    ):
+        raise NotFound("Share link not found.")

@@ -1,0 +1,175 @@
+"""Public project info, terms, my-terms and QR join."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.core.security import hash_token
+from api.models import Invite, OutboxMessage, ProjectMember, Selfie, TermsVersion
+from api.settings import get_settings
+from tests.conftest import bearer
+from tests.main.conftest import Builder
+
+JOIN = "/v1/qr/join"
+
+
+@pytest.mark.parametrize("status", ["live", "closed"])
+def test_public_info_of_visible_projects(main_api: TestClient, build: Builder, status: str) -> None:
+    project = build.project(status=status)
+    response = main_api.get(f"/v1/projects/{project.id}/public")
+    assert response.status_code == 200
+    assert response.json() == {"id": str(project.id), "name": "Summer Gala"}
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+def test_public_info_hides_draft_and_archived(main_api: TestClient, build: Builder, status: str) -> None:
+    project = build.project(status=status)
+    assert main_api.get(f"/v1/projects/{project.id}/public").status_code == 404
+    assert main_api.get(f"/v1/projects/{uuid.uuid4()}/public").status_code == 404
+    assert main_api.get("/v1/projects/not-a-uuid/public").status_code == 422
+
+
+def test_join_snapshots_terms_and_issues_qr_token(main_api: TestClient, build: Builder, db: Session) -> None:
+    project = build.project()
+    me = build.attendee()
+    assert main_api.get(f"/v1/projects/{project.id}/terms").status_code == 404  # nobody joined yet
+    joined = main_api.post(
+        JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(me.token)
+    )
+    assert joined.status_code == 201, joined.text
+    body = joined.json()
+    claims = jwt.decode(body["qrToken"], get_settings().jwt_secret, algorithms=["HS256"], audience="qr")
+    assert claims["sub"] == body["projectMemberId"] and claims["pid"] == str(project.id)
+    assert datetime.fromisoformat(body["expiresAt"]) > datetime.now(UTC)
+
+    terms = main_api.get(f"/v1/projects/{project.id}/terms")
+    assert terms.status_code == 200
+    assert terms.json()["version"] == "1" and terms.json()["content"] == "Be kind to the photographers."
+    mine = main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(me.token)).json()
+    assert mine["version"] == "1" and mine["projectName"] == "Summer Gala" and mine["acceptedAt"] is not None
+
+    # The operator changes the text: the next member accepts version 2, the first keeps version 1.
+    project.terms_and_conditions = "New rules."
+    db.commit()
+    other = build.attendee()
+    main_api.post(
+        JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(other.token)
+    )
+    assert main_api.get(f"/v1/projects/{project.id}/terms").json()["version"] == "2"
+    assert (
+        main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(other.token)).json()["version"]
+        == "2"
+    )
+    assert (
+        main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(me.token)).json()["version"] == "1"
+    )
+    assert db.scalar(select(OutboxMessage).where(OutboxMessage.task == "cluster_faces")) is None  # no selfie
+
+
+def test_my_terms_fallback_for_members_without_terms_version(
+    main_api: TestClient, build: Builder, db: Session
+) -> None:
+    project = build.project()
+    me = build.attendee()
+    build.member(me, project)  # joined "before termsVersionId existed"
+    assert main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(me.token)).status_code == 404
+    db.add(TermsVersion(project_id=project.id, version=1, content="Current"))
+    db.commit()
+    mine = main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(me.token)).json()
+    assert mine["content"] == "Current" and mine["acceptedAt"] is None
+
+
+def test_my_terms_of_a_non_member_is_404(main_api: TestClient, build: Builder) -> None:
+    project = build.project()
+    member, stranger = build.attendee(), build.attendee()
+    main_api.post(
+        JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(member.token)
+    )
+    response = main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(stranger.token))
+    assert response.status_code == 404
+
+
+def test_second_join_is_409(main_api: TestClient, build: Builder) -> None:
+    project, me = build.project(), build.attendee()
+    body = {"projectId": str(project.id), "termsAccepted": True}
+    assert main_api.post(JOIN, json=body, headers=bearer(me.token)).status_code == 201
+    again = main_api.post(JOIN, json=body, headers=bearer(me.token))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_member"
+
+
+@pytest.mark.parametrize(("status", "expected"), [("draft", 404), ("archived", 404), ("closed", 409)])
+def test_join_only_live_projects(main_api: TestClient, build: Builder, status: str, expected: int) -> None:
+    project, me = build.project(status=status), build.attendee()
+    response = main_api.post(
+        JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(me.token)
+    )
+    assert response.status_code == expected
+    unknown = main_api.post(
+        JOIN, json={"projectId": str(uuid.uuid4()), "termsAccepted": True}, headers=bearer(me.token)
+    )
+    assert unknown.status_code == 404
+
+
+def test_private_project_requires_a_live_invite(main_api: TestClient, build: Builder, db: Session) -> None:
+    project = build.project(type="private")
+    invited, expired, stranger = build.attendee(), build.attendee(), build.attendee()
+    now = datetime.now(UTC)
+    db.add(Invite(project_id=project.id, email=invited.user.email, token_hash=hash_token("a")))
+    db.add(
+        Invite(
+            project_id=project.id,
+            email=expired.user.email,
+            token_hash=hash_token("b"),
+            created_at=now - timedelta(days=20),
+            expires_at=now - timedelta(days=1),
+        )
+    )
+    db.commit()
+    body = {"projectId": str(project.id), "termsAccepted": True}
+    assert main_api.post(JOIN, json=body, headers=bearer(invited.token)).status_code == 201
+    for user in (expired, stranger):
+        response = main_api.post(JOIN, json=body, headers=bearer(user.token))
+        assert response.status_code == 403 and response.json()["error"]["code"] == "invite_required"
+
+
+def test_join_with_approved_selfie_enqueues_matching(
+    main_api: TestClient, build: Builder, db: Session
+) -> None:
+    project, me = build.project(), build.attendee()
+    db.add(
+        Selfie(
+            user_id=me.id,
+            object_key=f"selfies/{me.id}/x.jpg",
+            content_type="image/jpeg",
+            status="approved",
+            upload_expires_at=datetime.now(UTC),
+        )
+    )
+    db.commit()
+    main_api.post(JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(me.token))
+    job = db.scalar(select(OutboxMessage).where(OutboxMessage.task == "cluster_faces"))
+    assert job is not None and job.payload == {"userId": str(me.id), "projectId": str(project.id)}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"termsAccepted": True},
+        {"projectId": "nope", "termsAccepted": True},
+        {"projectId": str(uuid.uuid4()), "termsAccepted": False},
+        {"projectId": str(uuid.uuid4())},
+        {"projectId": str(uuid.uuid4()), "termsAccepted": True, "role": "admin"},
+    ],
+)
+def test_join_validation(main_api: TestClient, build: Builder, body: dict[str, object], db: Session) -> None:
+    me = build.attendee()
+    response = main_api.post(JOIN, json=body, headers=bearer(me.token))
+    assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+    assert db.scalar(select(ProjectMember).where(ProjectMember.user_id == me.id)) is None

@@ -1,0 +1,112 @@
+"""Share links of purchased photos."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.core.security import hash_token
+from api.models import ShareLink
+from api.settings import get_settings
+from tests.conftest import bearer
+from tests.main.conftest import WATERMARK_BYTES, Builder, Shop, make_shop
+from tests.main.test_gallery import _paid_purchase
+
+
+def _bought_shop(build: Builder, db: Session) -> Shop:
+    shop = make_shop(build, photos=2, upload=True)
+    _paid_purchase(db, shop, [shop.photos[0].id])
+    return shop
+
+
+def test_create_open_and_revoke(main_api: TestClient, build: Builder, db: Session) -> None:
+    shop = _bought_shop(build, db)
+    photo = shop.photos[0]
+    created = main_api.post(
+        f"/v1/photos/{photo.id}/shares", json={"expiresInSeconds": 3600}, headers=bearer(shop.buyer.token)
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert body["url"] == f"{get_settings().web_base_url}/s/{body['token']}"
+    assert (
+        timedelta(minutes=59)
+        < datetime.fromisoformat(body["expiresAt"]) - datetime.now(UTC)
+        <= timedelta(hours=1)
+    )
+    assert db.scalar(
+        select(ShareLink.token_hash).where(ShareLink.id == uuid.UUID(body["shareId"]))
+    ) == hash_token(body["token"])
+
+    opened = main_api.get(f"/v1/shares/{body['token']}")  # no auth
+    assert opened.status_code == 200
+    assert opened.json()["photoId"] == str(photo.id) and opened.json()["expiresInSeconds"] == 900
+    assert httpx.get(opened.json()["url"]).content == WATERMARK_BYTES
+
+    other = build.attendee()
+    build.member(other, shop.project)
+    url = f"/v1/photos/{photo.id}/shares/{body['shareId']}"
+    assert main_api.delete(url, headers=bearer(other.token)).status_code == 404  # not the owner
+    assert main_api.get(f"/v1/shares/{body['token']}").status_code == 200
+    assert main_api.delete(url, headers=bearer(shop.buyer.token)).status_code == 204
+    assert main_api.get(f"/v1/shares/{body['token']}").status_code == 404  # at once
+    assert (
+        main_api.delete(
+            f"/v1/photos/{photo.id}/shares/{uuid.uuid4()}", headers=bearer(shop.buyer.token)
+        ).status_code
+        == 404
+    )
+
+
+def test_default_expiry_and_expired_links(main_api: TestClient, build: Builder, db: Session) -> None:
+    shop = _bought_shop(build, db)
+    created = main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(shop.buyer.token)).json()
+    assert (
+        timedelta(days=6, hours=23)
+        < datetime.fromisoformat(created["expiresAt"]) - datetime.now(UTC)
+        <= timedelta(days=7)
+    )
+    link = db.get_one(ShareLink, uuid.UUID(created["shareId"]))
+    link.expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.commit()
+    assert main_api.get(f"/v1/shares/{created['token']}").status_code == 404
+    assert main_api.get("/v1/shares/unknown-token").status_code == 404
+
+
+def test_only_buyers_share(main_api: TestClient, build: Builder, db: Session) -> None:
+    shop = _bought_shop(build, db)
+    not_bought = main_api.post(f"/v1/photos/{shop.photos[1].id}/shares", headers=bearer(shop.buyer.token))
+    assert not_bought.status_code == 403 and not_bought.json()["error"]["code"] == "purchase_required"
+    stranger = build.attendee()
+    assert (
+        main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(stranger.token)).status_code
+        == 403
+    )
+    member = build.attendee()
+    build.member(member, shop.project)
+    assert (
+        main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(member.token)).status_code
+        == 403
+    )
+    assert (
+        main_api.post(f"/v1/photos/{uuid.uuid4()}/shares", headers=bearer(shop.buyer.token)).status_code
+        == 404
+    )
+
+
+def test_share_validation(main_api: TestClient, build: Builder, db: Session) -> None:
+    shop = _bought_shop(build, db)
+    for body in (
+        {"expiresInSeconds": 59},
+        {"expiresInSeconds": 31 * 24 * 3600},
+        {"expiresInSeconds": "soon"},
+        {"x": 1},
+    ):
+        response = main_api.post(
+            f"/v1/photos/{shop.photos[0].id}/shares", json=body, headers=bearer(shop.buyer.token)
+        )
+        assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error", body

@@ -23,7 +23,7 @@ from api.apps import backoffice, main, media
 from api.core.security import hash_password, issue_access_token
 from api.deps import AuthRequirement, get_db
 from api.models import Operator, Photographer, User
-from tests.test_authz_matrix import requirement
+from tests.routes import api_routes, requirement
 
 APPS: dict[str, FastAPI] = {
     "backoffice": backoffice.create_app(),
@@ -73,7 +73,7 @@ def _token_for(db: Session, req: AuthRequirement) -> str:
 
 def _fuzz(app_name: str) -> Callable[..., None]:
     app = APPS[app_name]
-    routes = {(m, r.path): r for r in app.routes if hasattr(r, "methods") for m in r.methods}  # type: ignore[attr-defined]
+    routes = {(m, r.path): r for r in api_routes(app) for m in r.methods}
 
     @SCHEMAS[app_name].parametrize()
     @FUZZ

@@ -578,6 +578,7 @@ def upgrade() -> None:
         sa.Column("applied_promo_code", sa.String(length=64), nullable=True),
         sa.Column("stripe_payment_intent_id", sa.String(length=255), nullable=True),
         sa.Column("paid_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("confirmation_emailed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint(

@@ -1,0 +1,101 @@
+"""Who may touch which photo. The media API serves two audiences (spec/media-api.md); routes that
+any media-audience caller may use (status, delivery) take one of the principals below."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from api.core.errors import Forbidden, NotFound
+from api.core.security import Principal
+from api.deps import SessionDep, _load, _principal
+from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
+
+Account = User | Operator | Photographer
+
+_media_staff = _principal("media", ("operator", "photographer"))
+_media_any = _principal("media", ("user", "operator", "photographer"))
+
+
+def _media_staff_account(
+    session: SessionDep, principal: Annotated[Principal, Depends(_media_staff)]
+) -> Operator | Photographer:
+    if principal.role == "operator":
+        return _load(Operator, session, principal)
+    return _load(Photographer, session, principal)
+
+
+def _media_account(session: SessionDep, principal: Annotated[Principal, Depends(_media_any)]) -> Account:
+    if principal.role == "user":
+        return _load(User, session, principal)
+    return _media_staff_account(session, principal)
+
+
+# Staff with a token carrying the media audience (backoffice logins carry both).
+MediaStaff = Annotated[Operator | Photographer, Depends(_media_staff_account)]
+# Any media-audience caller: end users, operators, photographers.
+MediaAccount = Annotated[Account, Depends(_media_account)]
+
+
+def assigned_project(session: Session, photographer: Photographer, project_id: uuid.UUID) -> Project:
+    """A project the photographer is assigned to (404 otherwise), row-locked for quota checks."""
+    project = session.scalar(
+        select(Project)
+        .where(
+            Project.id == project_id,
+            exists().where(
+                ProjectPhotographer.project_id == Project.id,
+                ProjectPhotographer.photographer_id == photographer.id,
+            ),
+        )
+        .with_for_update()
+    )
+    if project is None:
+        raise NotFound("Project not found.")
+    return project
+
+
+def owned_project(session: Session, operator: Operator, project_id: uuid.UUID) -> Project:
+    project = session.scalar(
+        select(Project).where(Project.id == project_id, Project.operator_id == operator.id)
+    )
+    if project is None:
+        raise NotFound("Project not found.")
+    return project
+
+
+def staff_photo(
+    session: Session, staff: Operator | Photographer, photo_id: uuid.UUID, *, lock: bool = False
+) -> Photo:
+    """A photo its uploader or the project's operator may manage; anyone else gets a 404."""
+    stmt = select(Photo).join(Project, Project.id == Photo.project_id).where(Photo.id == photo_id)
+    if isinstance(staff, Operator):
+        stmt = stmt.where(Project.operator_id == staff.id)
+    else:
+        stmt = stmt.where(Photo.photographer_id == staff.id)
+    photo = session.scalar(stmt.with_for_update(of=Photo) if lock else stmt)
+    if photo is None:
+        raise NotFound("Photo not found.")
+    return photo
+
+
+def visible_photo(session: Session, account: Account, photo_id: uuid.UUID, variant: str) -> Photo:
+    """A photo variant the caller may see: staff as in :func:`staff_photo` (every variant); members
+    of the photo's project its thumbnails and watermarked preview (originals are for staff only)."""
+    if not isinstance(account, User):
+        return staff_photo(session, account, photo_id)
+    photo = session.scalar(
+        select(Photo).where(
+            Photo.id == photo_id,
+            exists().where(ProjectMember.project_id == Photo.project_id, ProjectMember.user_id == account.id),
+        )
+    )
+    if photo is None:
+        raise NotFound("Photo not found.")
+    if variant == "original":
+        raise Forbidden("Originals are available to the photographer and the operator only.")
+    return photo

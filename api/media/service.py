@@ -1,0 +1,295 @@
+"""Media rules: presigned uploads (validation, quotas, rate limit), photo status, listings,
+deletion, delivery and retries. Services never commit; jobs go through the outbox."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.orm import Session
+
+from api.consent.service import has_active_consent
+from api.core.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
+from api.core.ratelimit import hit
+from api.core.storage import default_bucket, presign_get, presign_put
+from api.media.access import assigned_project
+from api.media.completion import photo_bucket
+from api.media.schemas import (
+    FileIn,
+    PhotoListItem,
+    PhotoOut,
+    PhotoUploadIn,
+    PhotoUploadOut,
+    ProfilePictureOut,
+    SelfieUploadOut,
+    VariantOut,
+)
+from api.models import Operator, Photo, Photographer, Project, Selfie, User
+from api.outbox import enqueue_job
+from api.settings import get_settings
+
+VARIANTS = ("thumb-400", "thumb-800", "watermarked")
+CLOSED_STATUSES = ("closed", "archived")
+# Photos that hold (or will hold) storage and count against a project's quota.
+QUOTA_STATUSES = ("pending_upload", "uploaded", "processing", "ready")
+LISTED_STATUSES = ("uploaded", "processing", "ready", "failed")
+
+
+def photo_key(project_id: uuid.UUID, photo_id: uuid.UUID, name: str = "original") -> str:
+    return f"photos/{project_id}/{photo_id}/{name}.jpg"
+
+
+def photo_keys(photo: Photo) -> list[str]:
+    """Every object a photo may have (original and variants), for deletion."""
+    names = ("original", *VARIANTS)
+    return sorted({photo_key(photo.project_id, photo.id, n) for n in names} | set(photo.variants.values()))
+
+
+def _rate_limit(account_id: uuid.UUID) -> None:
+    settings = get_settings()
+    if hit(f"upload-url:{account_id}", 60) > settings.upload_urls_per_minute:
+        raise TooManyRequests(
+            f"At most {settings.upload_urls_per_minute} upload URLs per minute; try again shortly.",
+            code="upload_rate_limited",
+        )
+
+
+def _check_quota(session: Session, project: Project, size_bytes: int | None) -> None:
+    """The project's quota (NULL: unlimited). The caller holds the project's row lock."""
+    if project.max_photos is None and project.max_storage_bytes is None:
+        return
+    count, used = session.execute(
+        select(func.count(), func.coalesce(func.sum(Photo.size_bytes), 0)).where(
+            Photo.project_id == project.id, Photo.status.in_(QUOTA_STATUSES)
+        )
+    ).one()
+    if project.max_photos is not None and count >= project.max_photos:
+        raise Conflict(f"The project's quota of {project.max_photos} photos is used up.", code="photo_quota")
+    if (
+        project.max_storage_bytes is not None
+        and int(used or 0) + (size_bytes or 0) > project.max_storage_bytes
+    ):
+        raise Conflict("The project's storage quota is used up.", code="storage_quota")
+
+
+def photo_upload_url(session: Session, photographer: Photographer, body: PhotoUploadIn) -> PhotoUploadOut:
+    project = assigned_project(session, photographer, body.project_id)
+    if project.status in CLOSED_STATUSES:
+        raise Conflict(f"The project is {project.status}: it takes no more photos.", code="project_closed")
+    _check_quota(session, project, body.size_bytes)
+    _rate_limit(photographer.id)
+    settings = get_settings()
+    photo_id = uuid.uuid4()
+    key = photo_key(project.id, photo_id)
+    session.add(
+        Photo(
+            id=photo_id,
+            project_id=project.id,
+            photographer_id=photographer.id,
+            status="pending_upload",
+            original_key=key,
+            file_name=body.file_name,
+            content_type=body.content_type,
+            size_bytes=body.size_bytes,
+            upload_expires_at=datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
+        )
+    )
+    session.flush()
+    url = presign_put(key, body.content_type, bucket=project.bucket or default_bucket())
+    return PhotoUploadOut(
+        photo_id=photo_id, upload_url=url, key=key, expires_in_seconds=settings.upload_url_ttl_s
+    )
+
+
+def selfie_upload_url(session: Session, user: User, body: FileIn) -> SelfieUploadOut:
+    if not has_active_consent(session, user.id):
+        raise Forbidden("Biometric consent is required to upload a selfie.", code="consent_required")
+    _rate_limit(user.id)
+    settings = get_settings()
+    now = datetime.now(UTC)
+    key = f"selfies/{user.id}/{int(now.timestamp() * 1000)}.jpg"
+    selfie = Selfie(
+        user_id=user.id,
+        object_key=key,
+        content_type=body.content_type,
+        size_bytes=body.size_bytes,
+        status="pending_upload",
+        upload_expires_at=now + timedelta(seconds=settings.upload_url_ttl_s),
+    )
+    session.add(selfie)
+    session.flush()  # two requests in the same millisecond: the unique key answers 409
+    url = presign_put(key, body.content_type)
+    return SelfieUploadOut(
+        selfie_id=selfie.id, upload_url=url, key=key, expires_in_seconds=settings.upload_url_ttl_s
+    )
+
+
+def profile_picture_upload_url(session: Session, operator: Operator, body: FileIn) -> ProfilePictureOut:
+    _rate_limit(operator.id)
+    key = f"operators/{operator.id}/profile.jpg"
+    operator.profile_picture_key = key
+    return ProfilePictureOut(upload_url=presign_put(key, body.content_type), file_url=key)
+
+
+def current_selfie(session: Session, user: User) -> Selfie:
+    selfie = session.scalar(
+        select(Selfie)
+        .where(Selfie.user_id == user.id)
+        .order_by(Selfie.created_at.desc(), Selfie.id.desc())
+        .limit(1)
+    )
+    if selfie is None:
+        raise NotFound("You have no selfie.", code="no_selfie")
+    return selfie
+
+
+def own_selfie(session: Session, user: User, selfie_id: uuid.UUID) -> Selfie:
+    selfie = session.scalar(select(Selfie).where(Selfie.id == selfie_id, Selfie.user_id == user.id))
+    if selfie is None:
+        raise NotFound("Selfie not found.")
+    return selfie
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def photo_out(photo: Photo) -> PhotoOut:
+    variants = [
+        VariantOut(
+            name=name,
+            key=photo.variants.get(name) or photo_key(photo.project_id, photo.id, name),
+            ready=name in photo.variants,
+        )
+        for name in VARIANTS
+    ]
+    return PhotoOut(
+        id=photo.id,
+        project_id=photo.project_id,
+        photographer_id=photo.photographer_id,
+        status=photo.status,
+        failure_reason=photo.failure_reason,
+        file_name=photo.file_name,
+        content_type=photo.content_type,
+        exif=photo.exif,
+        taken_at=photo.taken_at,
+        width=photo.width,
+        height=photo.height,
+        size_bytes=photo.size_bytes,
+        variants=variants,
+        face_count=photo.face_count,
+        created_at=photo.created_at,
+    )
+
+
+def retry_photo(session: Session, photo: Photo) -> Photo:
+    """Requeue a failed photo's processing (the caller holds the photo's row lock)."""
+    if photo.status != "failed":
+        raise Conflict("Only a failed photo can be retried.", code="not_failed")
+    if photo.size_bytes is None or photo.jobs_enqueued_at is None:
+        raise Conflict("The photo's upload was rejected; upload it again.", code="upload_rejected")
+    photo.status, photo.failure_reason = "uploaded", None
+    photo.jobs_enqueued_at = datetime.now(UTC)
+    enqueue_job(
+        session,
+        "process_photo",
+        {"photoId": str(photo.id)},
+        dedup_key=f"photo:{photo.id}:retry:{uuid.uuid4()}",
+    )
+    return photo
+
+
+# --- listings -----------------------------------------------------------------------------------
+
+
+def _encode_cursor(photo: Photo) -> str:
+    raw = json.dumps([photo.taken_at.isoformat() if photo.taken_at else None, str(photo.id)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after_cursor(cursor: str) -> Any:
+    """Keyset condition for `ORDER BY taken_at DESC NULLS LAST, id DESC` after `cursor`."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        taken_raw, id_raw = raw
+        last_id = uuid.UUID(id_raw)
+        taken = datetime.fromisoformat(taken_raw) if taken_raw is not None else None
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise BadRequest("The cursor is invalid.", code="invalid_cursor") from exc
+    if taken is None:
+        return and_(Photo.taken_at.is_(None), Photo.id < last_id)
+    return or_(
+        Photo.taken_at < taken,
+        and_(Photo.taken_at == taken, Photo.id < last_id),
+        Photo.taken_at.is_(None),
+    )
+
+
+def list_photos(
+    session: Session, where: Sequence[Any], limit: int, cursor: str | None
+) -> tuple[list[PhotoListItem], str | None]:
+    """One page of photos, newest capture first (undated last), with the next page's cursor."""
+    stmt = (
+        select(Photo, Project.name, Photographer.name)
+        .join(Project, Project.id == Photo.project_id)
+        .outerjoin(Photographer, Photographer.id == Photo.photographer_id)
+        .where(Photo.status.in_(LISTED_STATUSES), *where)
+        .order_by(Photo.taken_at.desc().nulls_last(), Photo.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        stmt = stmt.where(_after_cursor(cursor))
+    rows = session.execute(stmt).all()
+    page, more = rows[:limit], len(rows) > limit
+    buckets: dict[uuid.UUID, str] = {}
+    items = []
+    for photo, project_name, photographer_name in page:
+        bucket = buckets.get(photo.project_id) or buckets.setdefault(
+            photo.project_id, photo_bucket(session, photo)
+        )
+        ready = photo.status == "ready"
+        thumb = photo.variants.get("thumb-400")
+        items.append(
+            PhotoListItem(
+                id=photo.id,
+                project_id=photo.project_id,
+                project_name=project_name,
+                photographer_id=photo.photographer_id,
+                photographer_name=photographer_name,
+                status=photo.status,
+                taken_at=photo.taken_at,
+                thumbnail_url=presign_get(thumb, bucket=bucket) if ready and thumb else None,
+                full_url=presign_get(photo.original_key, bucket=bucket) if ready else None,
+                created_at=photo.created_at,
+            )
+        )
+    return items, (_encode_cursor(page[-1][0]) if more and page else None)
+
+
+# --- deletion and delivery ----------------------------------------------------------------------
+
+
+def delete_photo(session: Session, photo: Photo) -> None:
+    """Rows first (faces and tags cascade in the database), then the objects by a job after commit."""
+    keys, bucket = photo_keys(photo), photo_bucket(session, photo)
+    session.execute(delete(Photo).where(Photo.id == photo.id))
+    payload: dict[str, Any] = {"keys": keys}
+    if bucket != default_bucket():
+        payload["bucket"] = bucket
+    enqueue_job(session, "delete_objects", payload)
+
+
+def view_url(session: Session, photo: Photo, variant: str) -> str:
+    if variant == "original":
+        if photo.status not in ("uploaded", "processing", "ready"):
+            raise Conflict("The original is not in storage.", code="variant_not_ready")
+        return presign_get(photo.original_key, bucket=photo_bucket(session, photo))
+    key = photo.variants.get(variant)
+    if key is None:
+        raise Conflict(f"The {variant} variant is not ready yet.", code="variant_not_ready")
+    return presign_get(key, bucket=photo_bucket(session, photo))

@@ -1,0 +1,365 @@
+"""The processing steps of photos and selfies (what the Celery tasks run). Each step is idempotent:
+it skips what a previous run already recorded (metadata, a variant, the faces), so a retried or
+re-delivered job resumes where the last one stopped. Bytes come from storage, never the broker."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from api.core.storage import default_bucket, s3
+from api.db import get_sessionmaker
+from api.media.service import photo_key
+from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
+from api.outbox import enqueue_job, relay_after_commit
+from api.processing import exif, images
+from api.processing.vision import analyze, embedding_columns
+from vision.quality import selfie_rejection_reason
+from vision.types import FaceQuality
+
+log = logging.getLogger("wairo.processing")
+
+
+class StorageIncomplete(RuntimeError):
+    """Storage answered but did not do all of it (some deletes refused): retried like an outage."""
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A committed transaction whose outbox jobs are relayed after the commit (as requests do)."""
+    session = get_sessionmaker()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    relay_after_commit(session)
+
+
+def read_object(bucket: str, key: str) -> bytes:
+    body: bytes = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
+    return body
+
+
+def put_jpeg(bucket: str, key: str, data: bytes) -> None:
+    s3().put_object(Bucket=bucket, Key=key, Body=data, ContentType="image/jpeg")
+
+
+@dataclass
+class PhotoJob:
+    """What the steps need to know about a photo, read once at the start of a run."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    bucket: str
+    original_key: str
+    timezone: str
+    watermark_text: str
+    has_metadata: bool
+    variants: dict[str, str] = field(default_factory=dict)
+    has_faces: bool = False
+    _image: Any = None
+
+    def image(self) -> Any:
+        if self._image is None:
+            self._image = images.open_image(read_object(self.bucket, self.original_key))
+        return self._image
+
+
+def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
+    """Mark the photo `processing`; None when there is nothing to do (deleted, done, not uploaded)."""
+    with unit_of_work() as session:
+        row = session.execute(
+            select(Photo, Project, Operator)
+            .join(Project, Project.id == Photo.project_id)
+            .join(Operator, Operator.id == Project.operator_id)
+            .where(Photo.id == photo_id)
+            .with_for_update(of=Photo)
+        ).first()
+        if row is None:
+            return None
+        photo, project, operator = row
+        if photo.status not in ("uploaded", "processing"):
+            return None
+        photo.status = "processing"
+        return PhotoJob(
+            id=photo.id,
+            project_id=photo.project_id,
+            bucket=project.bucket or default_bucket(),
+            original_key=photo.original_key,
+            timezone=project.timezone,
+            watermark_text=f"© {operator.company_name or operator.name}",
+            has_metadata=photo.exif is not None,
+            variants=dict(photo.variants),
+            has_faces=photo.face_count is not None,
+        )
+
+
+def _record_variants(job: PhotoJob, produced: dict[str, str]) -> None:
+    """Add variants to the photo; when the photo was deleted meanwhile, remove the new objects."""
+    with unit_of_work() as session:
+        photo = session.scalar(select(Photo).where(Photo.id == job.id).with_for_update())
+        if photo is None:
+            s3().delete_objects(
+                Bucket=job.bucket, Delete={"Objects": [{"Key": k} for k in produced.values()], "Quiet": True}
+            )
+            return
+        photo.variants = {**photo.variants, **produced}
+    job.variants.update(produced)
+
+
+def extract_metadata(job: PhotoJob) -> None:
+    if job.has_metadata:
+        return
+    data, taken_at = exif.extract(job.image(), job.timezone)
+    with unit_of_work() as session:
+        session.execute(
+            update(Photo)
+            .where(Photo.id == job.id)
+            .values(exif=data, taken_at=taken_at, width=data["width"], height=data["height"])
+        )
+    job.has_metadata = True
+
+
+def generate_thumbnails(job: PhotoJob) -> None:
+    missing = [name for name in ("thumb-400", "thumb-800") if name not in job.variants]
+    if not missing:
+        return
+    produced = {}
+    for name in missing:
+        key = photo_key(job.project_id, job.id, name)
+        put_jpeg(job.bucket, key, images.thumbnail(job.image(), int(name.split("-")[1])))
+        produced[name] = key
+    _record_variants(job, produced)
+
+
+def generate_watermark(job: PhotoJob) -> None:
+    if "watermarked" in job.variants:
+        return
+    key = photo_key(job.project_id, job.id, "watermarked")
+    put_jpeg(job.bucket, key, images.watermark(job.image(), job.watermark_text))
+    _record_variants(job, {"watermarked": key})
+
+
+def detect_faces(job: PhotoJob) -> None:
+    """Faces from the vision service into `faces` (replacing any earlier run's)."""
+    if job.has_faces:
+        return
+    result = analyze(job.bucket, job.original_key)
+    if result.error:
+        raise images.CorruptImage(f"vision: {result.error}")
+    with unit_of_work() as session:
+        if session.get(Photo, job.id) is None:
+            return
+        session.execute(delete(Face).where(Face.photo_id == job.id))
+        for face in result.faces:
+            session.add(
+                Face(
+                    photo_id=job.id,
+                    project_id=job.project_id,
+                    box=list(face.box),
+                    landmarks=[list(p) for p in face.landmarks],
+                    score=face.score,
+                    quality=face.quality.score,
+                    model=face.model,
+                    **embedding_columns(face),
+                )
+            )
+        session.execute(update(Photo).where(Photo.id == job.id).values(face_count=len(result.faces)))
+    job.has_faces = True
+
+
+def finish_photo(job: PhotoJob) -> None:
+    """`ready`, then match the new faces against every member with an approved selfie."""
+    with unit_of_work() as session:
+        done = session.execute(
+            update(Photo)
+            .where(Photo.id == job.id, Photo.status == "processing")
+            .values(status="ready", failure_reason=None)
+            .returning(Photo.id)
+        ).first()
+        if done is None:
+            return
+        members = session.scalars(
+            select(ProjectMember.user_id)
+            .where(ProjectMember.project_id == job.project_id)
+            .where(
+                select(Selfie.id)
+                .where(Selfie.user_id == ProjectMember.user_id, Selfie.status == "approved")
+                .exists()
+            )
+        ).all()
+        for user_id in members:
+            enqueue_job(
+                session,
+                "cluster_faces",
+                {"userId": str(user_id), "projectId": str(job.project_id)},
+                dedup_key=f"cluster_faces:{user_id}:{job.project_id}:photo:{job.id}",
+            )
+
+
+def run_photo_steps(job: PhotoJob) -> None:
+    extract_metadata(job)
+    generate_thumbnails(job)
+    generate_watermark(job)
+    detect_faces(job)
+    finish_photo(job)
+
+
+def fail_photo(photo_id: uuid.UUID, reason: str) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            update(Photo)
+            .where(Photo.id == photo_id, Photo.status.in_(("uploaded", "processing")))
+            .values(status="failed", failure_reason=reason[:500])
+        )
+
+
+# --- selfies ------------------------------------------------------------------------------------
+
+
+def process_selfie(selfie_id: uuid.UUID) -> str | None:
+    """Approve (one good face: its embedding is kept) or reject with a reason; returns the status."""
+    with unit_of_work() as session:
+        selfie = session.scalar(select(Selfie).where(Selfie.id == selfie_id).with_for_update())
+        if selfie is None or selfie.status not in ("uploaded", "processing"):
+            return selfie.status if selfie else None
+        selfie.status = "processing"
+        key, user_id = selfie.object_key, selfie.user_id
+    result = analyze(default_bucket(), key)
+    with unit_of_work() as session:
+        selfie = session.scalar(select(Selfie).where(Selfie.id == selfie_id).with_for_update())
+        if selfie is None or selfie.status != "processing":
+            return selfie.status if selfie else None
+        if result.error:
+            selfie.status, selfie.rejection_reason = "rejected", "invalid_image"
+            return selfie.status
+        qualities = [
+            FaceQuality(f.quality.size_px, f.quality.sharpness, f.quality.detector_score, f.quality.score)
+            for f in result.faces
+        ]
+        reason = selfie_rejection_reason(qualities)
+        if reason:
+            selfie.status, selfie.rejection_reason = "rejected", reason
+            return selfie.status
+        face = max(result.faces, key=lambda f: f.quality.size_px)
+        columns = embedding_columns(face)
+        selfie.status, selfie.rejection_reason, selfie.model = "approved", None, face.model
+        selfie.embedding_128, selfie.embedding_512 = columns["embedding_128"], columns["embedding_512"]
+        projects = session.scalars(select(ProjectMember.project_id).where(ProjectMember.user_id == user_id))
+        for project_id in projects:
+            enqueue_job(
+                session,
+                "cluster_faces",
+                {"userId": str(user_id), "projectId": str(project_id)},
+                dedup_key=f"cluster_faces:{user_id}:{project_id}:selfie:{selfie_id}",
+            )
+        return selfie.status
+
+
+def fail_selfie(selfie_id: uuid.UUID, reason: str) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            update(Selfie)
+            .where(Selfie.id == selfie_id, Selfie.status.in_(("uploaded", "processing")))
+            .values(status="rejected", rejection_reason=reason[:64])
+        )
+
+
+# --- storage ------------------------------------------------------------------------------------
+
+
+def delete_objects(bucket: str, keys: list[str], prefixes: list[str]) -> int:
+    """Delete the keys and everything under the prefixes; returns how many were asked for."""
+    client = s3()
+    targets = list(keys)
+    for prefix in prefixes:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            targets.extend(obj["Key"] for obj in page.get("Contents", []))
+    for start in range(0, len(targets), 1000):
+        chunk = targets[start : start + 1000]
+        response = client.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+        )
+        if response.get("Errors"):
+            raise StorageIncomplete(f"storage refused to delete {len(response['Errors'])} object(s)")
+    return len(targets)
+
+
+# --- reconciler ---------------------------------------------------------------------------------
+
+
+def reconcile_uploads(limit: int = 500) -> dict[str, int]:
+    """The third way completions are found: HEAD pending uploads, complete those present, expire
+    those whose URL (or resumable session) lapsed with nothing uploaded, abort stale multipart
+    uploads. Expired rows are kept with status `expired` (they are not listed and hold no quota)."""
+    from api.media.completion import complete_photo, complete_selfie
+    from api.media.resumable import abort_in_storage
+
+    counts = {"completed": 0, "expired": 0, "aborted": 0}
+    now = datetime.now(UTC)
+    with unit_of_work() as session:
+        stale = session.execute(
+            select(UploadSession, Project.bucket)
+            .join(Photo, Photo.id == UploadSession.photo_id)
+            .join(Project, Project.id == Photo.project_id)
+            .where(UploadSession.state == "active", UploadSession.expires_at < now)
+            .limit(limit)
+            .with_for_update(of=UploadSession, skip_locked=True)
+        ).all()
+        for upload, bucket in stale:
+            abort_in_storage(bucket or default_bucket(), upload)
+            upload.state = "aborted"
+            counts["aborted"] += 1
+            counts["expired"] += _expire(session, Photo, upload.photo_id, now, lapsed=False)
+    with unit_of_work() as session:
+        active = select(UploadSession.photo_id).where(UploadSession.state == "active")
+        photo_ids = session.scalars(
+            select(Photo.id)
+            .where(Photo.status == "pending_upload", Photo.id.not_in(active))
+            .order_by(Photo.created_at)
+            .limit(limit)
+        ).all()
+        selfie_ids = session.scalars(
+            select(Selfie.id)
+            .where(Selfie.status == "pending_upload")
+            .order_by(Selfie.created_at)
+            .limit(limit)
+        ).all()
+    for photo_id in photo_ids:
+        with unit_of_work() as session:
+            photo = complete_photo(session, photo_id)
+            if photo is None:
+                counts["expired"] += _expire(session, Photo, photo_id, now)
+            elif photo.status != "pending_upload":
+                counts["completed"] += 1
+    for selfie_id in selfie_ids:
+        with unit_of_work() as session:
+            selfie = complete_selfie(session, selfie_id)
+            if selfie is None:
+                counts["expired"] += _expire(session, Selfie, selfie_id, now)
+            elif selfie.status != "pending_upload":
+                counts["completed"] += 1
+    return counts
+
+
+def _expire(
+    session: Session, model: type[Photo] | type[Selfie], row_id: uuid.UUID, now: datetime, lapsed: bool = True
+) -> int:
+    """Mark a pending upload `expired` (only once its URL lapsed, unless `lapsed` is False)."""
+    stmt = update(model).where(model.id == row_id, model.status == "pending_upload")
+    if lapsed:
+        stmt = stmt.where(model.upload_expires_at < now)
+    result = session.execute(stmt.values(status="expired").returning(model.id))
+    return len(result.all())

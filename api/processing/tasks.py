@@ -1,0 +1,110 @@
+"""Celery tasks of the media pipeline. Payloads are camelCase JSON (they come from the outbox):
+
+- `process_photo` {photoId}: extract_metadata → generate_thumbnail → generate_watermark →
+  detect_faces → ready (each step skipped when already done), then `cluster_faces` per member;
+  (the design's extract_metadata, generate_thumbnail, generate_watermark and detect_faces jobs
+  are the steps of this one job, in api/processing/pipeline.py, so a photo is read once);
+- `process_selfie` {selfieId}; `cluster_faces` {userId, projectId};
+- `delete_objects` {keys?, prefixes?, bucket?}; `reconcile_uploads` (beat, every 30 s).
+
+Storage errors are retried with exponential backoff (1 s, 2 s, 4 s, …); an unavailable vision
+service keeps the item `processing` and retries longer; a corrupt image fails at once, with a
+reason; after the last retry the photo is `failed` (retry endpoint: POST /v1/photos/{id}:retry).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+from celery import Task
+
+from api.core.storage import default_bucket
+from api.processing import pipeline
+from api.processing.images import CorruptImage
+from api.processing.vision import VisionUnavailable
+from api.worker import celery_app
+
+log = logging.getLogger("wairo.processing")
+
+STORAGE_RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s
+VISION_RETRIES = 12  # backoff capped at 60 s: about ten minutes
+STORAGE_ERRORS = (ClientError, BotoCoreError, pipeline.StorageIncomplete)
+
+
+def _missing_object(exc: Exception) -> bool:
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
+
+
+def _backoff(task: Task, exc: Exception, retries: int, cap_s: int = 60) -> Exception:
+    return task.retry(exc=exc, countdown=min(2**task.request.retries, cap_s), max_retries=retries)
+
+
+def _run_photo(task: Task, photo_id: str, steps: Callable[[pipeline.PhotoJob], None]) -> None:
+    pid = uuid.UUID(photo_id)
+    try:
+        job = pipeline.start_photo(pid)
+        if job is None:
+            return
+        steps(job)
+    except CorruptImage as exc:
+        pipeline.fail_photo(pid, f"corrupt_image: {exc}")
+    except STORAGE_ERRORS as exc:
+        if _missing_object(exc):
+            pipeline.fail_photo(pid, "original_missing: the uploaded object is no longer in storage")
+        elif task.request.retries >= STORAGE_RETRIES:
+            pipeline.fail_photo(pid, f"storage_error: {exc}")
+        else:
+            log.warning("photo %s: storage error, retrying: %s", pid, exc)
+            raise _backoff(task, exc, STORAGE_RETRIES) from exc
+    except VisionUnavailable as exc:
+        if task.request.retries >= VISION_RETRIES:
+            pipeline.fail_photo(pid, f"vision_unavailable: {exc}")
+        else:
+            log.warning("photo %s: vision unavailable, retrying: %s", pid, exc)
+            raise _backoff(task, exc, VISION_RETRIES) from exc
+
+
+@celery_app.task(name="process_photo", bind=True, max_retries=VISION_RETRIES)
+def process_photo(self: Task, photoId: str) -> None:
+    _run_photo(self, photoId, pipeline.run_photo_steps)
+
+
+@celery_app.task(name="process_selfie", bind=True, max_retries=VISION_RETRIES)
+def process_selfie(self: Task, selfieId: str) -> str | None:
+    sid = uuid.UUID(selfieId)
+    try:
+        return pipeline.process_selfie(sid)
+    except (*STORAGE_ERRORS, VisionUnavailable) as exc:
+        if self.request.retries >= VISION_RETRIES:
+            pipeline.fail_selfie(sid, "unavailable")
+            return "rejected"
+        raise _backoff(self, exc, VISION_RETRIES) from exc
+
+
+@celery_app.task(name="cluster_faces")
+def cluster_faces(userId: str, projectId: str) -> int:
+    from api.processing.matching import cluster_faces as match
+
+    with pipeline.unit_of_work() as session:
+        return match(session, uuid.UUID(userId), uuid.UUID(projectId))
+
+
+@celery_app.task(name="delete_objects", bind=True, max_retries=10)
+def delete_objects(
+    self: Task, keys: list[str] | None = None, prefixes: list[str] | None = None, bucket: str | None = None
+) -> int:
+    try:
+        return pipeline.delete_objects(bucket or default_bucket(), keys or [], prefixes or [])
+    except STORAGE_ERRORS as exc:
+        raise _backoff(self, exc, 10, cap_s=300) from exc
+
+
+@celery_app.task(name="reconcile_uploads")
+def reconcile_uploads() -> dict[str, int]:
+    return pipeline.reconcile_uploads()
+
+
+celery_app.conf.beat_schedule["reconcile-uploads"] = {"task": "reconcile_uploads", "schedule": 30.0}

@@ -1,0 +1,33 @@
+"""The worker's side of the vision service: analyze stored objects, or say it is unavailable."""
+
+from __future__ import annotations
+
+from api.settings import get_settings
+from vision.client import VisionClient, VisionError
+from vision.schemas import AnalyzeResult, FaceOut
+
+
+class VisionUnavailable(RuntimeError):
+    """Not configured or not reachable: the job keeps its item in `processing` and retries."""
+
+
+def analyze(bucket: str, key: str) -> AnalyzeResult:
+    url = get_settings().vision_url
+    if not url:
+        raise VisionUnavailable("the vision service is not configured (WAIRO_VISION_URL)")
+    try:
+        with VisionClient(url, timeout_s=60) as client:
+            return client.analyze([(bucket, key)])[0]
+    except VisionError as exc:
+        raise VisionUnavailable(str(exc)) from exc
+
+
+def embedding_columns(face: FaceOut) -> dict[str, list[float] | None]:
+    """The `embedding_128` / `embedding_512` values of a face (one of them set, by dimension)."""
+    dim = len(face.embedding)
+    if dim not in (128, 512):
+        raise ValueError(f"unsupported embedding dimension {dim} ({face.model})")
+    return {
+        "embedding_128": face.embedding if dim == 128 else None,
+        "embedding_512": face.embedding if dim == 512 else None,
+    }

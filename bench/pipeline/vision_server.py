@@ -1,0 +1,77 @@
+"""A light stand-in for the vision service's HTTP layer: the same `/v1/analyze` contract, served by a
+plain threaded HTTP server, backed by the REAL analyzer (dlib backend) reading objects from S3.
+
+Ray Serve (the real service's layer) is too heavy for the test suite and the pipeline benchmark on
+a small shared machine; the face detection and embeddings are the real ones."""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import cached_property
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: VisionServer
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+    def _send(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        self._send(200, {"status": "ok"})
+
+    def do_POST(self) -> None:
+        from vision.batching import ItemError
+        from vision.imaging import decode_image
+        from vision.schemas import AnalyzeRequest, AnalyzeResponse
+        from vision.serve.convert import result_out
+        from vision.storage import read_object
+
+        request = AnalyzeRequest.model_validate_json(self.rfile.read(int(self.headers["Content-Length"])))
+        results = []
+        for ref in request.items:
+            image: Any
+            try:
+                image = decode_image(read_object(self.server.s3, ref.bucket, ref.key))
+                with self.server.lock:  # one inference at a time, as the real replica does
+                    faces: Any = self.server.analyzer.analyze([image])[0]
+            except Exception as exc:
+                image, faces = None, ItemError("error", str(exc))
+            results.append(result_out(ref.bucket, ref.key, image, faces))
+        self._send(200, AnalyzeResponse(results=results).model_dump())
+
+
+class VisionServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int) -> None:
+        from vision.config import VisionSettings
+        from vision.models import create_analyzer
+
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.analyzer = create_analyzer(VisionSettings(backend="dlib"))
+        self.analyzer.load()
+        self.lock = threading.Lock()
+        self.url = f"http://127.0.0.1:{port}"
+
+    @cached_property
+    def s3(self) -> Any:
+        """Made on first use: the storage endpoint (WAIRO_S3_*) may be known only after start-up."""
+        from vision.config import S3Settings
+        from vision.storage import make_s3_client
+
+        return make_s3_client(S3Settings())
+
+    def start(self) -> VisionServer:
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self

@@ -1,0 +1,1 @@
+"""Vision benchmark: ``python -m bench.vision`` (see __main__.py)."""

@@ -1,0 +1,177 @@
+"""``python -m bench.vision``: accuracy, Serve throughput vs a naive baseline, and matching latency.
+
+Builds a synthetic event from labelled portraits (``--faces``, any folder with labels.csv), puts
+it into a real S3 server (moto), analyses it through the real Ray Serve app on local Ray and with
+a naive one-image-at-a-time baseline, scores "photos of me" against the ground truth, and times
+selfie matching with pgvector HNSW against brute-force NumPy. Prints tables, then one line per
+headline figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.vision.accuracy import PhotoFaces, Score, choose_threshold, evaluate
+from bench.vision.match_bench import run_match_bench
+from bench.vision.simulator import Box, SimConfig, build_event, load_rgb
+from bench.vision.throughput import moto_s3, run_baseline, run_serve, upload
+from vision.config import VisionSettings
+from vision.matching import margin_for, threshold_for
+from vision.models import create_analyzer
+from vision.models.dlib_backend import DlibFaceAnalyzer
+
+DEFAULT_FACES = Path(__file__).resolve().parents[2].parent / "shared" / "faces"
+MODEL = "dlib-resnet-128"
+SWEEP = [round(x, 3) for x in np.arange(0.04, 0.121, 0.005)]
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def detection_recall(
+    photos: list[PhotoFaces], event_faces: dict[str, list[tuple[float, Box]]]
+) -> dict[str, tuple[int, int]]:
+    """Placed faces found (a detection centre inside the placed face box), by size bucket."""
+    buckets = {"40-60 px": (40, 60), "60-100 px": (60, 100), "100-300 px": (100, 301)}
+    out = {b: (0, 0) for b in buckets}
+    for photo in photos:
+        centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in photo.boxes]
+        for size, box in event_faces[photo.key]:
+            hit = any(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in centres)
+            for name, (lo, hi) in buckets.items():
+                if lo <= size < hi:
+                    found, total = out[name]
+                    out[name] = (found + int(hit), total + 1)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.vision", description=__doc__)
+    parser.add_argument("--faces", type=Path, default=Path(os.environ.get("FACES", DEFAULT_FACES)))
+    parser.add_argument("--photos", type=int, default=300, help="event photos (default 300)")
+    parser.add_argument("--baseline-photos", type=int, default=60, help="photos the naive baseline analyses")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--cpus", type=int, default=os.cpu_count() or 2, help="CPUs for Ray")
+    parser.add_argument("--replicas", type=int, default=0, help="model replicas (default: one per CPU)")
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--request-size", type=int, default=4, help="photos per HTTP request")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent HTTP requests")
+    parser.add_argument("--min-precision", type=float, default=0.97)
+    parser.add_argument("--match-faces", type=int, default=100_000)
+    parser.add_argument("--match-queries", type=int, default=200)
+    parser.add_argument("--skip-match", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+
+    vision_settings = VisionSettings(
+        backend="dlib",
+        num_replicas=args.replicas or args.cpus,
+        num_cpus=1,
+        max_batch_size=args.batch_size,
+        batch_wait_timeout_s=0.02,
+        io_threads=4,
+    )
+    analyzer = create_analyzer(vision_settings)
+    analyzer.load()
+
+    detector = create_analyzer(VisionSettings(min_face_px=100, max_side_px=1024))
+    assert isinstance(detector, DlibFaceAnalyzer)
+
+    def locate(img: np.ndarray) -> Box | None:
+        """The portrait's largest face (detection only, portraits scanned at <= 1024 px)."""
+        dets = detector.detector.predict(img)
+        return max(dets, key=lambda d: d.box[2] - d.box[0]).box if dets else None
+
+    log(f"# event: {args.photos} photos from {args.faces}")
+    t = time.perf_counter()
+    event = build_event(args.faces, locate, SimConfig(photos=args.photos, seed=args.seed))
+    n_faces = sum(len(p.faces) for p in event.photos)
+    log(
+        f"  {n_faces} faces placed ({n_faces / len(event.photos):.1f}/photo), enrolled {event.enrolled}, "
+        f"distractors {event.distractors}, built in {time.perf_counter() - t:.1f}s"
+    )
+    selfies: dict[str, np.ndarray] = {}
+    for person, path in event.selfies.items():
+        emb = analyzer.embed_one(np.asarray(load_rgb(path)))
+        if emb is None:
+            raise SystemExit(f"no face in selfie {path}")
+        selfies[person] = emb
+    truth = event.truth()
+    keys = [p.key for p in event.photos]
+    placed = {p.key: [(f.size_px, f.box) for f in p.faces] for p in event.photos}
+
+    log("# throughput")
+    with moto_s3("wairo-bench") as s3:
+        upload(s3, [(p.key, p.jpeg) for p in event.photos])
+        serve_run = run_serve(
+            s3, keys, vision_settings, args.cpus, args.request_size, args.concurrency, log=log
+        )
+        base_keys = keys[: args.baseline_photos]
+        base_run = run_baseline(s3, base_keys)
+    if serve_run.errors:
+        log(f"  WARNING: {serve_run.errors} items failed in the Serve path")
+
+    log("# accuracy (photos of me, micro-averaged over enrolled persons)")
+    margin = margin_for(MODEL)
+    sweep = [evaluate(serve_run.analysed, selfies, truth, thr, margin) for thr in SWEEP]
+    log(f"  {'threshold':>9} {'precision':>9} {'recall':>7} {'f1':>6} {'tp':>5} {'fp':>4} {'fn':>4}")
+    for s in sweep:
+        log(
+            f"  {s.threshold:9.3f} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} "
+            f"{s.true_pos:5d} {s.false_pos:4d} {s.false_neg:4d}"
+        )
+    best = choose_threshold(sweep, args.min_precision)
+    configured = threshold_for(MODEL)
+    chosen: Score = evaluate(serve_run.analysed, selfies, truth, configured, margin)
+    log(
+        f"  best by sweep: {best.threshold:.3f}; "
+        f"configured (vision.matching): {configured:.3f}, margin {margin}"
+    )
+    det = detection_recall(serve_run.analysed, placed)
+    log("  faces detected by size: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in det.items()))
+
+    base_set = set(base_keys)
+    serve_sub = evaluate(serve_run.analysed, selfies, truth, configured, margin, keys=base_set)
+    base_sub = evaluate(base_run.analysed, selfies, truth, configured, margin, keys=base_set)
+    speedup = serve_run.photos_per_s / base_run.photos_per_s
+    log(f"  {'path':<34} {'photos/s':>9} {'faces/s':>8} {'recall*':>8} {'precision*':>10}")
+    log(
+        f"  {'naive (1 process, upsample=1)':<34} {base_run.photos_per_s:9.2f} {base_run.faces_per_s:8.2f} "
+        f"{base_sub.recall:8.3f} {base_sub.precision:10.3f}"
+    )
+    log(
+        f"  {'Ray Serve (batched, S3 in replica)':<34} {serve_run.photos_per_s:9.2f} "
+        f"{serve_run.faces_per_s:8.2f} {serve_sub.recall:8.3f} {serve_sub.precision:10.3f}"
+    )
+    log(f"  * on the {len(base_keys)} photos both paths analysed; speed-up {speedup:.2f}x")
+
+    match_p95 = float("nan")
+    if not args.skip_match:
+        log(f"# matching: selfie -> matches among {args.match_faces} faces of one project")
+        m = run_match_bench(faces=args.match_faces, queries=args.match_queries, threshold=configured, log=log)
+        log(f"  {'method':<30} {'p50 ms':>8} {'p95 ms':>8}")
+        log(f"  {'pgvector HNSW (by project)':<30} {m.pg_p50_ms:8.2f} {m.pg_p95_ms:8.2f}")
+        log(f"  {'NumPy brute force':<30} {m.np_p50_ms:8.2f} {m.np_p95_ms:8.2f}")
+        log(f"  HNSW recall of exact matches: {m.recall_vs_exact:.3f} ({m.queries} queries)")
+        match_p95 = m.pg_p95_ms
+
+    log(f"# total {time.perf_counter() - started:.0f}s")
+    log(f"threshold: {configured:.3f}")
+    log(f"precision: {chosen.precision:.3f}")
+    log(f"recall: {chosen.recall:.3f}")
+    log(f"photos/s: {serve_run.photos_per_s:.2f}")
+    log(f"faces/s: {serve_run.faces_per_s:.2f}")
+    log(f"speed-up: {speedup:.1f}x")
+    log(f"match p95 ms: {match_p95:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Precision / recall of "photos of me" from analysed photos and selfie embeddings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from vision.matching import assign_tags, photos_by_user
+
+
+@dataclass(frozen=True, slots=True)
+class PhotoFaces:
+    key: str
+    embeddings: npt.NDArray[np.float32]  # (n_faces, dim)
+    boxes: list[tuple[float, float, float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    threshold: float
+    precision: float
+    recall: float
+    true_pos: int
+    false_pos: int
+    false_neg: int
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score_tags(
+    predicted: Mapping[str, set[str]],
+    truth: Mapping[str, set[str]],
+    threshold: float,
+    keys: set[str] | None = None,
+) -> Score:
+    """Micro-averaged over persons: precision and recall of each enrolled person's photo set."""
+    tp = fp = fn = 0
+    for person, true_keys in truth.items():
+        got = predicted.get(person, set())
+        t = true_keys if keys is None else true_keys & keys
+        g = got if keys is None else got & keys
+        tp += len(g & t)
+        fp += len(g - t)
+        fn += len(t - g)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return Score(threshold, precision, recall, tp, fp, fn)
+
+
+def evaluate(
+    photos: Sequence[PhotoFaces],
+    selfies: Mapping[str, npt.NDArray[np.float32]],
+    truth: Mapping[str, set[str]],
+    threshold: float,
+    margin: float,
+    keys: set[str] | None = None,
+) -> Score:
+    face_ids: list[int] = []
+    photo_ids: list[str] = []
+    vectors: list[npt.NDArray[np.float32]] = []
+    for photo in photos:
+        for emb in photo.embeddings:
+            face_ids.append(len(face_ids))
+            photo_ids.append(photo.key)
+            vectors.append(emb)
+    users = sorted(selfies)
+    dim = len(next(iter(selfies.values()))) if selfies else 128
+    faces = np.stack(vectors) if vectors else np.zeros((0, dim), np.float32)
+    tags = assign_tags(
+        users, np.stack([selfies[u] for u in users]), face_ids, photo_ids, faces, threshold, margin
+    )
+    predicted = {str(u): {str(p) for p in ps} for u, ps in photos_by_user(tags).items()}
+    return score_tags(predicted, truth, threshold, keys)
+
+
+def choose_threshold(scores: Sequence[Score], min_precision: float) -> Score:
+    """Best recall among thresholds meeting ``min_precision`` (else the most precise)."""
+    ok = [s for s in scores if s.precision >= min_precision]
+    if ok:
+        return max(ok, key=lambda s: (s.recall, s.precision))
+    return max(scores, key=lambda s: (s.precision, s.recall))

@@ -1,0 +1,108 @@
+"""The real Serve app on local Ray against a real S3 server (moto), called through VisionClient."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vision.client import VisionClient
+from vision.config import S3Settings, VisionSettings
+from vision.schemas import ObjectRef
+from vision.serve.app import build_app, model_deployment_options, version_info
+from vision.storage import make_s3_client
+
+BUCKET = "wairo-test-media"
+
+
+def test_deployment_options_from_configuration():
+    fixed = model_deployment_options(VisionSettings(num_replicas=3, num_gpus=1, max_ongoing_requests=500))
+    assert fixed["num_replicas"] == 3
+    assert fixed["ray_actor_options"]["num_gpus"] == 1
+    assert fixed["max_ongoing_requests"] == 500
+    auto = model_deployment_options(VisionSettings(autoscaling=True, min_replicas=1, max_replicas=6))
+    assert "num_replicas" not in auto
+    assert auto["autoscaling_config"]["max_replicas"] == 6
+    info = version_info(VisionSettings())
+    assert (info.backend, info.model, info.embedding_dim) == ("dlib", "dlib-resnet-128", 128)
+    with pytest.raises(ValueError, match="unknown vision backend"):
+        build_app(VisionSettings(backend="nope"))
+
+
+@pytest.fixture(scope="module")
+def s3(faces_dir: Path) -> Iterator[S3Settings]:
+    from bench.vision.throughput import moto_s3
+
+    with moto_s3(BUCKET) as settings:
+        client = make_s3_client(settings)
+        for name in ("group-t1.jpg", "img1.jpg"):
+            client.put_object(
+                Bucket=BUCKET, Key=f"photos/{name}", Body=(faces_dir / "images" / name).read_bytes()
+            )
+        client.put_object(Bucket=BUCKET, Key="photos/not-an-image.jpg", Body=b"definitely not a jpeg")
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def vision(s3: S3Settings) -> Iterator[VisionClient]:
+    import ray
+    from ray import serve
+
+    from bench.vision.throughput import free_port
+
+    port = free_port()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        settings = VisionSettings(num_replicas=1, max_batch_size=2, batch_wait_timeout_s=0.05, io_threads=2)
+        serve.run(build_app(settings, s3), name="vision", route_prefix="/")
+        with VisionClient(f"http://127.0.0.1:{port}", timeout_s=120) as client:
+            yield client
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+    assert not ray.is_initialized()
+
+
+def test_health_and_version(vision: VisionClient):
+    assert vision.health()
+    v = vision.version()
+    assert v.backend == "dlib" and v.model == "dlib-resnet-128" and v.embedding_dim == 128
+    assert 0 < v.threshold < 1
+
+
+def test_analyze_over_http(vision: VisionClient):
+    items: list[ObjectRef | tuple[str, str]] = [
+        ObjectRef(bucket=BUCKET, key="photos/group-t1.jpg"),
+        (BUCKET, "photos/missing.jpg"),
+        (BUCKET, "photos/img1.jpg"),
+        (BUCKET, "photos/not-an-image.jpg"),
+        (BUCKET, "photos/img1.jpg"),  # duplicates are answered too
+    ]
+    results = vision.analyze(items)
+    assert [r.key for r in results] == [
+        "photos/group-t1.jpg",
+        "photos/missing.jpg",
+        "photos/img1.jpg",
+        "photos/not-an-image.jpg",
+        "photos/img1.jpg",
+    ]
+    group, missing, single, garbage, again = results
+    assert group.ok and 5 <= len(group.faces) <= 7
+    assert (group.width, group.height) == (1280, 886)
+    for face in group.faces:
+        assert face.model == "dlib-resnet-128" and len(face.embedding) == 128
+        assert np.linalg.norm(face.embedding) == pytest.approx(1.0, abs=1e-4)
+        assert len(face.landmarks) == 5 and 0 <= face.quality.score <= 1
+    assert missing.error and "NoSuchKey" in missing.error
+    assert garbage.error and "decode" in garbage.error
+    assert single.ok and len(single.faces) == 1
+    assert again.faces[0].embedding == single.faces[0].embedding
+
+
+def test_concurrent_requests_are_batched_across_requests(vision: VisionClient):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: vision.analyze([(BUCKET, "photos/img1.jpg")]), range(4)))
+    assert all(r[0].ok and len(r[0].faces) == 1 for r in results)

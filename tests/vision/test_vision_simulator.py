@@ -1,0 +1,102 @@
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from bench.vision.accuracy import PhotoFaces, Score, choose_threshold, evaluate, score_tags
+from bench.vision.simulator import SimConfig, build_event, read_labels, split_people
+
+
+def make_faces_folder(root: Path, people: dict[str, int]) -> Path:
+    """A labels.csv folder of plain drawn 'portraits' (no real faces needed: locate is faked)."""
+    (root / "images").mkdir(parents=True)
+    rows = []
+    for i, (person, n) in enumerate(sorted(people.items())):
+        for j in range(n):
+            img = Image.new("RGB", (200, 240), (40 * i % 255, 90, 160))
+            ImageDraw.Draw(img).ellipse((50, 50, 150, 170), fill=(220, 180, 150 - 10 * j))
+            name = f"{person}-{j}.jpg"
+            img.save(root / "images" / name)
+            rows.append((name, person))
+    with (root / "labels.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "person"])
+        w.writerows(rows)
+    return root
+
+
+def fake_locate(img: np.ndarray) -> tuple[float, float, float, float]:
+    return (60.0, 70.0, 140.0, 150.0)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_faces_folder(tmp_path_factory.mktemp("faces"), {"a": 3, "b": 2, "c": 4, "d": 2, "e": 1})
+
+
+def test_read_labels(folder: Path):
+    people = read_labels(folder)
+    assert sorted(people) == ["a", "b", "c", "d", "e"]
+    assert len(people["c"]) == 4
+    with pytest.raises(FileNotFoundError):
+        read_labels(folder / "images")
+
+
+def test_ground_truth_is_consistent(folder: Path):
+    cfg = SimConfig(photos=12, seed=3, photo_long_sides=(640,), people_per_photo=(2, 3))
+    event = build_event(folder, fake_locate, cfg)
+    assert len(event.photos) == 12
+    # Distractors are never enrolled; a person with one portrait cannot be enrolled.
+    assert not set(event.enrolled) & set(event.distractors)
+    assert "e" in event.distractors
+    assert set(event.selfies) == set(event.enrolled)
+    truth = event.truth()
+    for photo in event.photos:
+        persons = [f.person for f in photo.faces]
+        assert len(persons) == len(set(persons)), "a person appears at most once per photo"
+        for face in photo.faces:
+            assert cfg.min_face_px <= face.size_px <= cfg.max_face_px
+            assert face.enrolled == (face.person in event.enrolled)
+            x1, y1, x2, y2 = face.box
+            assert -1 <= x1 < x2 <= photo.width + 1 and -1 <= y1 < y2 <= photo.height + 1
+        with Image.open(__import__("io").BytesIO(photo.jpeg)) as img:
+            assert img.format == "JPEG" and img.size == (photo.width, photo.height)
+        for person in event.enrolled:
+            assert (photo.key in truth[person]) == (person in photo.persons)
+
+
+def test_selfie_is_kept_out_of_the_event(folder: Path):
+    from bench.vision.simulator import locate_portraits
+
+    portraits = locate_portraits(read_labels(folder), fake_locate)
+    selfies, event_portraits, distractors = split_people(portraits, SimConfig(seed=5))
+    for person, selfie in selfies.items():
+        assert selfie.path not in {p.path for p in event_portraits[person]}
+        assert person not in distractors
+    for person in distractors:
+        assert person not in selfies
+
+
+def test_scoring_counts_photos_per_person():
+    truth = {"a": {"p1", "p2"}, "b": {"p3"}}
+    s = score_tags({"a": {"p1", "p4"}, "b": {"p3"}}, truth, 0.1)
+    assert (s.true_pos, s.false_pos, s.false_neg) == (2, 1, 1)
+    assert s.precision == pytest.approx(2 / 3) and s.recall == pytest.approx(2 / 3)
+    only = score_tags({"a": {"p1", "p4"}}, truth, 0.1, keys={"p1", "p2"})
+    assert (only.true_pos, only.false_pos, only.false_neg) == (1, 0, 1)
+
+
+def test_evaluate_and_choose_threshold():
+    a = np.array([1, 0, 0], np.float32)
+    b = np.array([0, 1, 0], np.float32)
+    photos = [
+        PhotoFaces("p1", np.stack([a, b]), [(0, 0, 1, 1)] * 2),
+        PhotoFaces("p2", np.stack([b]), [(0, 0, 1, 1)]),
+    ]
+    s = evaluate(photos, {"a": a, "b": b}, {"a": {"p1"}, "b": {"p1", "p2"}}, threshold=0.1, margin=0.0)
+    assert (s.precision, s.recall) == (1.0, 1.0)
+    scores = [Score(0.1, 1.0, 0.5, 1, 0, 1), Score(0.2, 0.98, 0.9, 9, 0, 1), Score(0.3, 0.8, 1.0, 10, 3, 0)]
+    assert choose_threshold(scores, 0.97).threshold == 0.2
+    assert choose_threshold(scores, 1.01).threshold == 0.1

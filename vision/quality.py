@@ -1,0 +1,55 @@
+"""Face quality: size, sharpness and detector confidence folded into one score."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.types import Detection, FaceQuality, ImageArray
+
+# Sizes and sharpness at which a face counts as fully usable (quality component 1.0).
+GOOD_SIZE_PX = 112.0
+GOOD_SHARPNESS = 150.0
+
+
+def laplacian_variance(grey: np.ndarray) -> float:
+    """Variance of the 4-neighbour Laplacian: a cheap, scale-sensitive sharpness measure."""
+    g = np.asarray(grey, dtype=np.float32)
+    if g.ndim == 3:
+        g = g @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    if g.shape[0] < 3 or g.shape[1] < 3:
+        return 0.0
+    lap = g[1:-1, :-2] + g[1:-1, 2:] + g[:-2, 1:-1] + g[2:, 1:-1] - 4.0 * g[1:-1, 1:-1]
+    return float(lap.var())
+
+
+def face_quality(det: Detection, aligned_chip: ImageArray, det_score_scale: float = 1.0) -> FaceQuality:
+    """Quality of one face. ``aligned_chip`` is the fixed-size aligned crop (so sharpness is comparable
+    across faces); ``det_score_scale`` maps the detector's score to about 0..1."""
+    x1, y1, x2, y2 = det.box
+    size = float(min(x2 - x1, y2 - y1))
+    sharp = laplacian_variance(aligned_chip)
+    size_q = min(1.0, max(0.0, size / GOOD_SIZE_PX))
+    sharp_q = min(1.0, sharp / GOOD_SHARPNESS)
+    det_q = min(1.0, max(0.0, det.score * det_score_scale))
+    score = float((size_q * sharp_q * det_q) ** (1.0 / 3.0))
+    return FaceQuality(size_px=size, sharpness=sharp, detector_score=det.score, score=score)
+
+
+def selfie_rejection_reason(
+    qualities: list[FaceQuality], min_size_px: float = 80.0, min_sharpness: float = 30.0
+) -> str | None:
+    """Why a selfie cannot be used, or None: ``no_face``, ``several_faces``, ``too_small``,
+    ``too_blurry`` (the selfie rejection reasons of the design)."""
+    if not qualities:
+        return "no_face"
+    if len(qualities) > 1:
+        biggest = sorted((q.size_px for q in qualities), reverse=True)
+        # A small face in the background is tolerated; two similar faces are ambiguous.
+        if biggest[1] > 0.5 * biggest[0]:
+            return "several_faces"
+    main = max(qualities, key=lambda q: q.size_px)
+    if main.size_px < min_size_px:
+        return "too_small"
+    if main.sharpness < min_sharpness:
+        return "too_blurry"
+    return None

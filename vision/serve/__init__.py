@@ -1,0 +1,1 @@
+"""Ray Serve application of the vision service (``vision.serve.app:app``)."""

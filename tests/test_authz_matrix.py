@@ -74,7 +74,7 @@ AUDIENCES: tuple[Audience, ...] = ("main", "backoffice", "media")
 def _routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
     for route in api_routes(app):
         if route.path not in SKIP_PATHS:
-            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            for method in sorted((route.methods or set()) - {"HEAD", "OPTIONS"}):
                 yield method, route.path, route
 
 
@@ -95,7 +95,7 @@ def test_every_route_is_either_protected_or_listed_public() -> None:
     assert stale == set(), f"PUBLIC lists routes that do not exist: {stale}"
 
 
-def _token(sub: uuid.UUID, role: Role, aud: list[str], expired: bool = False) -> str:
+def _token(sub: uuid.UUID, role: Role, aud: list[Audience], expired: bool = False) -> str:
     now = datetime.now(UTC)
     exp = now - timedelta(minutes=1) if expired else now + timedelta(hours=1)
     claims = {"sub": str(sub), "role": role, "aud": aud, "iat": now, "exp": exp, "jti": uuid.uuid4().hex}

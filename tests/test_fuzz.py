@@ -4,7 +4,7 @@ the real database: no 5xx, and every response conforms to the documented schema.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import schemathesis
@@ -73,12 +73,12 @@ def _token_for(db: Session, req: AuthRequirement) -> str:
 
 def _fuzz(app_name: str) -> Callable[..., None]:
     app = APPS[app_name]
-    routes = {(m, r.path): r for r in api_routes(app) for m in r.methods}
+    routes = {(m, r.path): r for r in api_routes(app) for m in r.methods or ()}
 
     @SCHEMAS[app_name].parametrize()
     @FUZZ
     def test(case: schemathesis.Case, db: Session) -> None:
-        def override():  # type: ignore[no-untyped-def]
+        def override() -> Iterator[Session]:
             try:
                 yield db
                 db.commit()

@@ -13,9 +13,17 @@ from api.stack.processes import StackError, free_port
 from api.stack.stack import Stack, StackConfig
 
 
-def _ports() -> dict[str, int]:
-    names = ("s3_port", "broker_port", "stripe_port", "backoffice_port", "main_port", "media_port")
-    return {name: free_port() for name in names}
+def _config(data_dir: Path) -> StackConfig:
+    return StackConfig(
+        data_dir=data_dir,
+        s3_port=free_port(),
+        broker_port=free_port(),
+        stripe_port=free_port(),
+        backoffice_port=free_port(),
+        main_port=free_port(),
+        media_port=free_port(),
+        with_vision=False,
+    )
 
 
 @pytest.fixture
@@ -29,7 +37,7 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_up_starts_everything_and_all_apis_are_ready(tmp_path: Path, isolated_env: None) -> None:
-    stack = Stack(StackConfig(data_dir=tmp_path, with_vision=False, **_ports()))
+    stack = Stack(_config(tmp_path))
     try:
         endpoints = stack.start()
         assert {"postgres", "s3", "broker", "stripe", "worker"} <= set(endpoints)
@@ -46,10 +54,10 @@ def test_up_starts_everything_and_all_apis_are_ready(tmp_path: Path, isolated_en
 
 
 def test_up_refuses_a_taken_port(tmp_path: Path, isolated_env: None) -> None:
-    ports = _ports()
+    config = _config(tmp_path)
     with socket.socket() as blocker:
-        blocker.bind(("127.0.0.1", ports["main_port"]))
+        blocker.bind(("127.0.0.1", config.main_port))
         blocker.listen()
-        stack = Stack(StackConfig(data_dir=tmp_path, with_vision=False, **ports))
-        with pytest.raises(StackError, match=f"port {ports['main_port']} for the main API is already in use"):
+        stack = Stack(config)
+        with pytest.raises(StackError, match=f"port {config.main_port} for the main API is already in use"):
             stack.start()

@@ -11,13 +11,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from api.demo import accounts
+from api.demo import accounts, attendee, backoffice, media
 from api.demo.client import Api, DemoError
 from api.stack.processes import StackError
 from api.stack.stack import Stack, StackConfig, print_endpoints
 
 Chapter = Callable[[dict[str, Api], dict[str, Any]], None]
-CHAPTERS: list[Chapter] = [accounts.platform, accounts.operator, accounts.attendee]
+CHAPTERS: list[Chapter] = [
+    accounts.platform,
+    accounts.operator,
+    backoffice.operator_setup,
+    media.photographer_uploads,
+    accounts.attendee,
+    media.attendee_selfie,
+    attendee.attendee_story,
+]
 
 
 def main_demo(data_dir: Path) -> int:

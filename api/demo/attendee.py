@@ -39,10 +39,14 @@ def attendee_story(apis: dict[str, Api], state: dict[str, Any]) -> None:
     step(
         f"terms: version {terms.json()['version']}" if terms.status_code == 200 else "terms: platform default"
     )
-    consent = main.call(
-        "POST", "/v1/consent/biometric", token=token, json={"consentVersion": "2024-01"}, expect=201
-    )
-    step(f"biometric consent {consent['consentVersion']} given")
+    live = [c for c in main.call("GET", "/v1/consent", token=token) if c["revokedAt"] is None]
+    if live:
+        step(f"biometric consent {live[0]['consentVersion']} already given (before the selfie)")
+    else:
+        consent = main.call(
+            "POST", "/v1/consent/biometric", token=token, json={"consentVersion": "2024-01"}, expect=201
+        )
+        step(f"biometric consent {consent['consentVersion']} given")
     joined = main.call(
         "POST", "/v1/qr/join", token=token, json={"projectId": project_id, "termsAccepted": True}, expect=201
     )

@@ -12,6 +12,8 @@ from vision.schemas import (
     AnalyzeRequest,
     AnalyzeResponse,
     AnalyzeResult,
+    MatchRequest,
+    MatchResponse,
     ObjectRef,
     VersionInfo,
 )
@@ -41,6 +43,11 @@ class VisionClient:
             data = self._request("POST", "/v1/analyze", json=body.model_dump())
             results.extend(AnalyzeResponse.model_validate(data).results)
         return results
+
+    def match(self, request: MatchRequest) -> MatchResponse:
+        """Re-match users against faces in one batched job (see :class:`MatchRequest`)."""
+        data = self._request("POST", "/v1/match", json=request.model_dump())
+        return MatchResponse.model_validate(data)
 
     def health(self) -> bool:
         try:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 MAX_ITEMS_PER_REQUEST = 64
@@ -63,3 +68,64 @@ class VersionInfo(BaseModel):
 
 class Health(BaseModel):
     status: str = "ok"
+
+
+MAX_MATCH_ROWS = 1_000_000  # faces (or selfie embeddings) in one re-match request
+
+
+class Matrix(BaseModel):
+    """A float32 matrix on the wire: row-major little-endian bytes, base64 (a fifth of JSON's size)."""
+
+    rows: int = Field(ge=0, le=MAX_MATCH_ROWS)
+    dim: int = Field(ge=1, le=4096)
+    data: str = Field(description="base64 of rows*dim little-endian float32 values")
+
+    @classmethod
+    def from_array(cls, values: npt.ArrayLike, dim: int | None = None) -> Matrix:
+        """``dim`` gives the width of an empty matrix (no rows to read it from)."""
+        a = np.asarray(values, dtype="<f4")
+        a = np.ascontiguousarray(a.reshape(-1, dim or (a.shape[-1] if a.size else 1)))
+        return cls(rows=a.shape[0], dim=a.shape[1], data=base64.b64encode(a.tobytes()).decode())
+
+    def to_array(self) -> npt.NDArray[np.float32]:
+        """The array; ValueError when the bytes don't hold rows x dim finite float32 values."""
+        try:
+            raw = base64.b64decode(self.data, validate=True)
+        except binascii.Error as exc:
+            raise ValueError(f"matrix data is not base64: {exc}") from None
+        if len(raw) != self.rows * self.dim * 4:
+            raise ValueError(f"matrix data holds {len(raw)} bytes, not {self.rows}x{self.dim} float32")
+        a = np.frombuffer(raw, dtype="<f4").reshape(self.rows, self.dim).astype(np.float32)
+        if not np.isfinite(a).all():
+            raise ValueError("matrix holds NaN or infinite values")
+        return a
+
+
+class MatchRequest(BaseModel):
+    """Every member of a project against every face of it, in one batched computation.
+
+    ``users[i]`` owns row i of ``user_embeddings`` (a user may own several rows);
+    ``faces[j]`` / ``photos[j]`` own row j of ``face_embeddings``."""
+
+    model: str = Field(min_length=1, max_length=64)
+    users: list[str] = Field(max_length=MAX_MATCH_ROWS)
+    user_embeddings: Matrix
+    faces: list[str] = Field(max_length=MAX_MATCH_ROWS)
+    photos: list[str] = Field(max_length=MAX_MATCH_ROWS)
+    face_embeddings: Matrix
+    threshold: float | None = Field(default=None, ge=0, le=2)
+    margin: float | None = Field(default=None, ge=0, le=2)
+
+
+class TagOut(BaseModel):
+    user: str
+    photo: str
+    face: str
+    distance: float
+
+
+class MatchResponse(BaseModel):
+    model: str
+    threshold: float
+    margin: float
+    tags: list[TagOut]

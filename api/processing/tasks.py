@@ -5,6 +5,8 @@
   (the design's extract_metadata, generate_thumbnail, generate_watermark and detect_faces jobs
   are the steps of this one job, in api/processing/pipeline.py, so a photo is read once);
 - `process_selfie` {selfieId}; `cluster_faces` {userId, projectId};
+- `rematch_project` {projectId}: the whole project re-matched in one batched vision job (after a
+  model or threshold change; operators trigger it with `POST /v1/projects/{id}:rematch`);
 - `delete_objects` {keys?, prefixes?, bucket?}; `reconcile_uploads` (beat, every 30 s).
 
 Storage errors are retried with exponential backoff (1 s, 2 s, 4 s, …); an unavailable vision
@@ -90,6 +92,21 @@ def cluster_faces(userId: str, projectId: str) -> int:
 
     with pipeline.unit_of_work() as session:
         return match(session, uuid.UUID(userId), uuid.UUID(projectId))
+
+
+@celery_app.task(name="rematch_project", bind=True, max_retries=VISION_RETRIES)
+def rematch_project(self: Task, projectId: str) -> dict[str, int]:
+    from api.processing import vision
+    from api.processing.matching import rematch_project as rematch
+
+    try:
+        with pipeline.unit_of_work() as session:
+            summary = rematch(session, uuid.UUID(projectId), vision.match)
+    except VisionUnavailable as exc:
+        log.warning("project %s: vision unavailable for the re-match, retrying: %s", projectId, exc)
+        raise _backoff(self, exc, VISION_RETRIES) from exc
+    log.info("project %s re-matched: %s", projectId, summary)
+    return summary.as_dict()
 
 
 @celery_app.task(name="delete_objects", bind=True, max_retries=10)

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from api.settings import get_settings
 from vision.client import VisionClient, VisionError
-from vision.schemas import AnalyzeResult, FaceOut
+from vision.schemas import AnalyzeResult, FaceOut, MatchRequest, MatchResponse
+
+T = TypeVar("T")
 
 
 class VisionUnavailable(RuntimeError):
     """Not configured or not reachable: the job keeps its item in `processing` and retries."""
 
 
-def analyze(bucket: str, key: str) -> AnalyzeResult:
+def _call(call: Callable[[VisionClient], T], timeout_s: float) -> T:
     url = get_settings().vision_url
     if not url:
         raise VisionUnavailable("the vision service is not configured (WAIRO_VISION_URL)")
     try:
-        with VisionClient(url, timeout_s=60) as client:
-            return client.analyze([(bucket, key)])[0]
+        with VisionClient(url, timeout_s=timeout_s) as client:
+            return call(client)
     except VisionError as exc:
         raise VisionUnavailable(str(exc)) from exc
+
+
+def analyze(bucket: str, key: str) -> AnalyzeResult:
+    return _call(lambda client: client.analyze([(bucket, key)])[0], timeout_s=60)
+
+
+def match(request: MatchRequest) -> MatchResponse:
+    """A project's whole re-match, computed by the vision service in one batched job."""
+    return _call(lambda client: client.match(request), timeout_s=600)
 
 
 def embedding_columns(face: FaceOut) -> dict[str, list[float] | None]:

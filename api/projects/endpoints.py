@@ -20,6 +20,7 @@ from api.projects.schemas import (
     ProjectDetail,
     ProjectSummary,
     ProjectUpdate,
+    RematchQueued,
     StatusChange,
 )
 from api.provisioning import ProvisionerDep
@@ -75,6 +76,14 @@ def delete_project(
     project_id: ProjectId, operator: CurrentOperator, session: SessionDep, provisioner: ProvisionerDep
 ) -> None:
     service.delete_project(session, service.get_owned(session, operator, project_id, lock=True), provisioner)
+
+
+@router.post("/{id}:rematch", status_code=status.HTTP_202_ACCEPTED)
+def rematch_project(project_id: ProjectId, operator: CurrentOperator, session: SessionDep) -> RematchQueued:
+    """Re-match every member's selfie against every face of the project as one batched job."""
+    project = service.get_owned(session, operator, project_id)
+    service.queue_rematch(session, project)
+    return RematchQueued(project_id=project.id)
 
 
 @router.post("/{id}/photographers", status_code=NO_CONTENT)

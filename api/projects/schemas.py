@@ -150,3 +150,10 @@ class ProjectDetail(ProjectSummary):
     terms_and_conditions: str | None
     terms_version: int | None
     photographers: list[ProjectPhotographerOut]
+
+
+class RematchQueued(CamelModel):
+    """A whole-project re-match was queued (triggers within the same minute share one job)."""
+
+    project_id: uuid.UUID
+    status: Literal["queued"] = "queued"

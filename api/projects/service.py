@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, tuple_
@@ -355,3 +355,12 @@ def bulk_invite(session: Session, project: Project, data: BulkInvite) -> BulkInv
         )
     session.flush()
     return BulkInviteResult(queued=len(fresh), skipped=len(data.emails) - len(fresh))
+
+
+def queue_rematch(session: Session, project: Project) -> None:
+    """Queue a re-match of every member against every face of the project (after a model or
+    threshold change). Repeated triggers within a minute collapse into one job."""
+    minute = int(datetime.now(UTC).timestamp() // 60)
+    enqueue_job(
+        session, "rematch_project", {"projectId": str(project.id)}, dedup_key=f"rematch:{project.id}:{minute}"
+    )

@@ -1,5 +1,6 @@
-"""A light stand-in for the vision service's HTTP layer: the same `/v1/analyze` contract, served by a
-plain threaded HTTP server, backed by the REAL analyzer (dlib backend) reading objects from S3.
+"""A light stand-in for the vision service's HTTP layer: the same `/v1/analyze` and `/v1/match`
+contract, served by a plain threaded HTTP server, backed by the REAL analyzer (dlib backend)
+reading objects from S3 and the real matching code.
 
 Ray Serve (the real service's layer) is too heavy for the test suite and the pipeline benchmark on
 a small shared machine; the face detection and embeddings are the real ones."""
@@ -31,13 +32,20 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(200, {"status": "ok"})
 
     def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.path == "/v1/match":
+            self._match(body)
+        else:
+            self._analyze(body)
+
+    def _analyze(self, body: bytes) -> None:
         from vision.batching import ItemError
         from vision.imaging import decode_image
         from vision.schemas import AnalyzeRequest, AnalyzeResponse
         from vision.serve.convert import result_out
         from vision.storage import read_object
 
-        request = AnalyzeRequest.model_validate_json(self.rfile.read(int(self.headers["Content-Length"])))
+        request = AnalyzeRequest.model_validate_json(body)
         results = []
         for ref in request.items:
             image: Any
@@ -49,6 +57,19 @@ class _Handler(BaseHTTPRequestHandler):
                 image, faces = None, ItemError("error", str(exc))
             results.append(result_out(ref.bucket, ref.key, image, faces))
         self._send(200, AnalyzeResponse(results=results).model_dump())
+
+    def _match(self, body: bytes) -> None:
+        from pydantic import ValidationError
+
+        from vision.schemas import MatchRequest
+        from vision.serve.convert import match_response
+
+        try:
+            response = match_response(MatchRequest.model_validate_json(body))
+        except (ValidationError, ValueError) as exc:
+            self._send(422, {"detail": str(exc)})
+            return
+        self._send(200, response.model_dump())
 
 
 class VisionServer(ThreadingHTTPServer):

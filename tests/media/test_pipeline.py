@@ -16,6 +16,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.apps.backoffice import create_app as create_backoffice
 from api.core.storage import default_bucket, s3
 from api.models import OutboxMessage, Photo, PhotoTag, ProjectMember, Selfie
 from api.settings import get_settings
@@ -218,9 +219,7 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
 
 
 @pytest.mark.skipif(not FACES.is_dir(), reason="the shared face photos are not present")
-def test_selfie_is_approved_and_matched_to_the_project_photos(
-    live_media: TestClient, committed: Session
-) -> None:
+def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, committed: Session) -> None:
     t = seed_tenant(committed)
     user, token = seed_user(committed, t.project, consent=True)
     selfie = live_media.post("/v1/selfie/upload-url", headers=bearer(token)).json()
@@ -249,6 +248,26 @@ def test_selfie_is_approved_and_matched_to_the_project_photos(
     assert {str(p) for p in wait_until(tagged, timeout_s=60)} == {ids[0]}
     assert committed.get(Selfie, uuid.UUID(selfie["selfieId"])).embedding_128 is not None  # type: ignore[union-attr]
     assert committed.scalar(select(func.count()).where(ProjectMember.user_id == user.id)) == 1
+
+    # Tags gone stale (as after a threshold change): the right one lost, a wrong one on the
+    # stranger's photo. The operator's re-match goes backoffice → outbox → broker → worker → the
+    # vision server's /v1/match, and puts the tags right.
+    live = committed.scalars(select(PhotoTag).where(PhotoTag.user_id == user.id)).one()
+    live.deleted_at = func.now()
+    committed.add(PhotoTag(photo_id=uuid.UUID(ids[1]), user_id=user.id, source="auto"))
+    committed.commit()
+    backoffice = TestClient(create_backoffice(), raise_server_exceptions=False)
+    answer = backoffice.post(f"/v1/projects/{t.project.id}:rematch", headers=bearer(t.operator_token))
+    assert answer.status_code == 202
+
+    def rematched() -> Any:
+        committed.expire_all()
+        live_tags = committed.scalars(
+            select(PhotoTag.photo_id).where(PhotoTag.user_id == user.id, PhotoTag.deleted_at.is_(None))
+        ).all()
+        return live_tags if {str(p) for p in live_tags} == {ids[0]} else None
+
+    assert wait_until(rematched, timeout_s=90, what="the re-match")
 
 
 def test_selfie_without_a_face_is_rejected(live_media: TestClient, committed: Session) -> None:

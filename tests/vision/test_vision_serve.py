@@ -106,3 +106,28 @@ def test_concurrent_requests_are_batched_across_requests(vision: VisionClient):
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: vision.analyze([(BUCKET, "photos/img1.jpg")]), range(4)))
     assert all(r[0].ok and len(r[0].faces) == 1 for r in results)
+
+
+def test_rematch_over_http(vision: VisionClient):
+    """The whole-project re-match runs in the service: two selfies against a group photo's faces."""
+    from vision.client import VisionError
+    from vision.schemas import MatchRequest, Matrix
+
+    group = vision.analyze([(BUCKET, "photos/group-t1.jpg")])[0]
+    faces = np.asarray([f.embedding for f in group.faces], dtype=np.float32)
+    selfies = faces[:2] + 0.005  # two guests whose selfies look like the first two faces
+    request = MatchRequest(
+        model="dlib-resnet-128",
+        users=["ana", "ben"],
+        user_embeddings=Matrix.from_array(selfies),
+        faces=[f"face-{i}" for i in range(len(faces))],
+        photos=["group"] * len(faces),
+        face_embeddings=Matrix.from_array(faces),
+    )
+    response = vision.match(request)
+    assert [(t.user, t.photo, t.face) for t in response.tags] == [
+        ("ana", "group", "face-0"),
+        ("ben", "group", "face-1"),
+    ]
+    with pytest.raises(VisionError, match="422"):
+        vision.match(request.model_copy(update={"model": "mystery-model"}))

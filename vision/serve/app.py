@@ -10,7 +10,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, HTTPException
 from ray import serve
 from ray.serve import Application
 from ray.serve.handle import DeploymentHandle
@@ -21,8 +21,16 @@ from vision.config import S3Settings, VisionSettings
 from vision.imaging import decode_image
 from vision.matching import margin_for, threshold_for
 from vision.models import backend_info, create_analyzer
-from vision.schemas import AnalyzeRequest, AnalyzeResponse, AnalyzeResult, Health, VersionInfo
-from vision.serve.convert import result_out
+from vision.schemas import (
+    AnalyzeRequest,
+    AnalyzeResponse,
+    AnalyzeResult,
+    Health,
+    MatchRequest,
+    MatchResponse,
+    VersionInfo,
+)
+from vision.serve.convert import match_response, result_out
 from vision.storage import make_s3_client, read_object
 from vision.types import ImageArray
 
@@ -98,6 +106,14 @@ class VisionIngress:
         responses = [self._model.analyze.remote(i.bucket, i.key) for i in body.items]
         results: list[AnalyzeResult] = list(await asyncio.gather(*responses))
         return AnalyzeResponse(results=results)
+
+    @api.post("/v1/match", response_model=MatchResponse)
+    async def match(self, body: MatchRequest) -> MatchResponse:
+        """A whole project's re-match in one batched matrix computation (off the event loop)."""
+        try:
+            return await asyncio.to_thread(match_response, body)
+        except ValueError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from None
 
     @api.get("/healthz", response_model=Health)
     async def healthz(self) -> Health:

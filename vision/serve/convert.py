@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from vision.batching import ItemError
-from vision.schemas import AnalyzeResult, FaceOut, QualityOut
+from vision.matching import margin_for, rematch_project, threshold_for
+from vision.schemas import AnalyzeResult, FaceOut, MatchRequest, MatchResponse, QualityOut, TagOut
 from vision.types import Face, ImageArray
 
 
@@ -28,3 +29,35 @@ def result_out(
         return AnalyzeResult(bucket=bucket, key=key, error=f"{faces.kind}: {faces.message}")
     h, w = (image.shape[:2]) if image is not None else (None, None)
     return AnalyzeResult(bucket=bucket, key=key, width=w, height=h, faces=[face_out(f) for f in faces])
+
+
+def match_response(request: MatchRequest) -> MatchResponse:
+    """Run :func:`vision.matching.rematch_project` on a wire request; ValueError on bad input
+    (unknown model, lengths or dimensions that disagree)."""
+    users, faces = request.user_embeddings.to_array(), request.face_embeddings.to_array()
+    if len(request.users) != len(users):
+        raise ValueError("users and user_embeddings differ in length")
+    try:
+        threshold = threshold_for(request.model) if request.threshold is None else request.threshold
+    except KeyError as exc:
+        raise ValueError(str(exc.args[0])) from None
+    margin = margin_for(request.model) if request.margin is None else request.margin
+    tags = rematch_project(
+        request.users,
+        users,
+        request.faces,
+        request.photos,
+        faces,
+        request.model,
+        threshold=threshold,
+        margin=margin,
+    )
+    return MatchResponse(
+        model=request.model,
+        threshold=threshold,
+        margin=margin,
+        tags=[
+            TagOut(user=str(t.user_id), photo=str(t.photo_id), face=str(t.face_id), distance=t.distance)
+            for t in tags
+        ],
+    )

@@ -1,0 +1,201 @@
+"""Whole-project re-match: the stored auto tags become exactly the batched result.
+
+The database side runs on real Postgres (rolled back); the matcher is the vision service's own
+handler (`match_response`) fed the request through its JSON wire form, so only the HTTP hop is left
+out here (tests/vision/test_vision_serve.py covers it on Ray Serve, and
+tests/media/test_pipeline.py runs the trigger → worker → service path end to end).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.models import Face, OutboxMessage, Photo, PhotoTag, Project, Selfie
+from api.processing.matching import rematch_project
+from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user
+from vision.schemas import MatchRequest, MatchResponse
+from vision.serve.convert import match_response
+
+MODEL = "dlib-resnet-128"
+RNG = np.random.default_rng(11)
+
+
+def _unit() -> np.ndarray:
+    v = RNG.standard_normal(128).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _matcher(calls: list[MatchRequest]) -> Any:
+    def match(request: MatchRequest) -> MatchResponse:
+        calls.append(request)
+        return match_response(MatchRequest.model_validate_json(request.model_dump_json()))
+
+    return match
+
+
+def _photo(session: Session, project: Project, faces: list[np.ndarray], status: str = "ready") -> Photo:
+    photo = Photo(
+        project_id=project.id,
+        status=status,
+        original_key=f"projects/{project.id}/photos/{uuid.uuid4()}.jpg",
+        content_type="image/jpeg",
+        upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    session.add(photo)
+    session.flush()
+    for vector in faces:
+        session.add(
+            Face(
+                photo_id=photo.id,
+                project_id=project.id,
+                box=[0, 0, 50, 50],
+                score=1.0,
+                quality=1.0,
+                model=MODEL,
+                embedding_128=vector.tolist(),
+            )
+        )
+    session.flush()
+    return photo
+
+
+def _guest(session: Session, project: Project, vector: np.ndarray, consent: bool = True) -> uuid.UUID:
+    user, _ = seed_user(session, project, consent=consent)
+    session.add(
+        Selfie(
+            user_id=user.id,
+            object_key=f"selfies/{user.id}/{uuid.uuid4()}.jpg",
+            content_type="image/jpeg",
+            status="approved",
+            model=MODEL,
+            embedding_128=vector.tolist(),
+            upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
+        )
+    )
+    session.flush()
+    return user.id
+
+
+def _live_tags(session: Session, project: Project) -> set[tuple[uuid.UUID, uuid.UUID, str]]:
+    rows = session.execute(
+        select(PhotoTag.user_id, PhotoTag.photo_id, PhotoTag.source)
+        .join(Photo, Photo.id == PhotoTag.photo_id)
+        .where(Photo.project_id == project.id, PhotoTag.deleted_at.is_(None))
+    )
+    return {(r.user_id, r.photo_id, r.source) for r in rows}
+
+
+def _face_of(session: Session, photo: Photo) -> uuid.UUID:
+    face_id: uuid.UUID = session.scalars(select(Face.id).where(Face.photo_id == photo.id)).first()
+    return face_id
+
+
+def test_rematch_replaces_auto_tags_and_keeps_confirmed_ones(db: Session) -> None:
+    t = seed_tenant(db)
+    ana_face, ben_face, cy_face = _unit(), _unit(), _unit()
+    ana = _guest(db, t.project, ana_face)
+    ben = _guest(db, t.project, ben_face)
+    _guest(db, t.project, cy_face, consent=False)  # no biometric consent: never matched
+    both = _photo(db, t.project, [ana_face + 0.01, ben_face + 0.01, _unit()])
+    ana_only = _photo(db, t.project, [ana_face + 0.01])
+    cy_only = _photo(db, t.project, [cy_face])
+    stranger = _photo(db, t.project, [_unit()])
+    _photo(db, t.project, [ben_face], status="processing")  # not ready: not matched yet
+    # Stale state, as a threshold change would leave it: a wrong auto tag, a missing one, and a
+    # tag a person confirmed (which the re-match must not touch even though it "disagrees").
+    db.add_all(
+        [
+            PhotoTag(photo_id=stranger.id, user_id=ana, face_id=_face_of(db, stranger), source="auto"),
+            PhotoTag(photo_id=cy_only.id, user_id=ben, face_id=_face_of(db, cy_only), source="confirmed"),
+            PhotoTag(photo_id=ana_only.id, user_id=ana, face_id=None, source="auto", distance=0.5),
+        ]
+    )
+    other = seed_tenant(db)  # another tenant's project and tags stay as they are
+    other_guest = _guest(db, other.project, ana_face)
+    other_photo = _photo(db, other.project, [_unit()])
+    db.add(PhotoTag(photo_id=other_photo.id, user_id=other_guest, source="auto"))
+    db.flush()
+
+    calls: list[MatchRequest] = []
+    summary = rematch_project(db, t.project.id, _matcher(calls))
+
+    assert len(calls) == 1  # one batched job for the whole project (one model)
+    assert (calls[0].user_embeddings.rows, calls[0].face_embeddings.rows) == (2, 6)
+    assert _live_tags(db, t.project) == {
+        (ana, both.id, "auto"),
+        (ben, both.id, "auto"),
+        (ana, ana_only.id, "auto"),
+        (ben, cy_only.id, "confirmed"),
+    }
+    assert summary.as_dict() == {"members": 2, "faces": 6, "tags": 3, "added": 2, "moved": 1, "removed": 1}
+    moved = db.scalars(
+        select(PhotoTag).where(PhotoTag.photo_id == ana_only.id, PhotoTag.deleted_at.is_(None))
+    )
+    assert [(tag.face_id, tag.distance is not None and tag.distance < 0.09) for tag in moved] == [
+        (_face_of(db, ana_only), True)
+    ]
+    assert _live_tags(db, other.project) == {(other_guest, other_photo.id, "auto")}
+
+    # Running it again changes nothing: same tags, nothing added, moved or removed.
+    again = rematch_project(db, t.project.id, _matcher(calls))
+    assert (again.added, again.moved, again.removed, again.tags) == (0, 0, 0, 3)
+    assert len(_live_tags(db, t.project)) == 4
+
+
+def test_rematch_of_a_project_without_selfies_asks_nothing(db: Session) -> None:
+    t = seed_tenant(db)
+    _photo(db, t.project, [_unit()])
+    calls: list[MatchRequest] = []
+    assert rematch_project(db, t.project.id, _matcher(calls)).as_dict() == {
+        "members": 0,
+        "faces": 0,
+        "tags": 0,
+        "added": 0,
+        "moved": 0,
+        "removed": 0,
+    }
+    assert calls == []
+
+
+def _rematch(backoffice: TestClient, tenant: Tenant, project_id: Any) -> Any:
+    return backoffice.post(f"/v1/projects/{project_id}:rematch", headers=bearer(tenant.operator_token))
+
+
+def _jobs(db: Session, *projects: Any) -> list[Any]:
+    return list(
+        db.scalars(
+            select(OutboxMessage.payload).where(
+                OutboxMessage.task == "rematch_project",
+                OutboxMessage.payload["projectId"].astext.in_([str(p) for p in projects]),
+            )
+        )
+    )
+
+
+def test_operator_triggers_one_rematch_job(backoffice: TestClient, db: Session) -> None:
+    t = seed_tenant(db)
+    first = _rematch(backoffice, t, t.project.id)
+    assert first.status_code == 202
+    assert first.json() == {"projectId": str(t.project.id), "status": "queued"}
+    assert _rematch(backoffice, t, t.project.id).status_code == 202
+    assert _jobs(db, t.project.id) == [{"projectId": str(t.project.id)}]  # one job per minute
+
+
+def test_rematch_is_refused_outside_the_operators_projects(backoffice: TestClient, db: Session) -> None:
+    mine, theirs = seed_tenant(db), seed_tenant(db)
+    assert _rematch(backoffice, mine, theirs.project.id).status_code == 404
+    assert _rematch(backoffice, mine, uuid.uuid4()).status_code == 404
+    photographer = backoffice.post(
+        f"/v1/projects/{mine.project.id}:rematch", headers=bearer(mine.photographer_token)
+    )
+    assert photographer.status_code == 403
+    bad = _rematch(backoffice, mine, "not-a-uuid")
+    assert bad.status_code == 422 and "error" in bad.json()
+    assert _jobs(db, mine.project.id, theirs.project.id) == []

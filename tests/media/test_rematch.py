@@ -93,8 +93,7 @@ def _live_tags(session: Session, project: Project) -> set[tuple[uuid.UUID, uuid.
 
 
 def _face_of(session: Session, photo: Photo) -> uuid.UUID:
-    face_id: uuid.UUID = session.scalars(select(Face.id).where(Face.photo_id == photo.id)).first()
-    return face_id
+    return session.scalars(select(Face.id).where(Face.photo_id == photo.id)).one()
 
 
 def test_rematch_replaces_auto_tags_and_keeps_confirmed_ones(db: Session) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from vision.serve.convert import match_response
 RNG = np.random.default_rng(7)
 
 
-def _request(users: np.ndarray, faces: np.ndarray, **extra: object) -> MatchRequest:
+def _request(users: np.ndarray, faces: np.ndarray, **extra: Any) -> MatchRequest:
     return MatchRequest(
         model="dlib-resnet-128",
         users=[f"u{i}" for i in range(len(users))],
@@ -23,7 +24,7 @@ def _request(users: np.ndarray, faces: np.ndarray, **extra: object) -> MatchRequ
         faces=[f"f{j}" for j in range(len(faces))],
         photos=[f"p{j // 3}" for j in range(len(faces))],
         face_embeddings=Matrix.from_array(faces, 128),
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

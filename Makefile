@@ -46,7 +46,7 @@ test: venv $(TEST_DEPS)
 	$(BIN)/pytest
 
 bench-api: venv
-	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.api $(BENCH_API_ARGS)
 
 lock: venv
 	$(BIN)/pip freeze --exclude-editable > requirements.lock

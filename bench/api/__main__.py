@@ -1,29 +1,46 @@
-"""`python -m bench.api`: requests/s and p50/p99 of the main API's photo list and the media API's
-upload-url under production settings (several uvicorn workers, pooled connections), against a
-minimal FastAPI app returning a constant, served the same way on the same machine in the same run.
+"""`python -m bench.api`: requests/s and p50/p99 latency of the main API's photo list
+(`GET /v1/photos`) and the media API's upload URL (`POST /v1/photos/upload-url`) under
+production-like settings, against a minimal FastAPI app returning a constant, served the same way
+on the same machine in the same run.
 
-The figure that matters is the ratio to the baseline: it removes the machine's speed.
+It starts Postgres, S3 (moto) and Valkey as processes on free ports in a temp dir, seeds one live
+project (photos, a member, photographers), serves the main API, the media API and the baseline with
+`uvicorn --workers N` (the chart's flags, WAIRO_ENV=production, pooled DB connections), checks one
+response of each, warms each up, then loads each in turn with a closed-loop generator
+(bench/api/load.py), interleaving the targets over --rounds so that drift on a shared machine hits
+all of them alike. Every process it started is stopped on exit, error or Ctrl-C.
+
+The figure that matters is the ratio to the baseline: it removes most of the machine's speed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import secrets
+import shutil
+import signal
+import sys
 import tempfile
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 
 from sqlalchemy.orm import Session
 
-from api.core.security import STAFF_AUDIENCES, USER_AUDIENCES, hash_password, issue_access_token
-from api.db import session_scope
-from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
-from api.stack.components import HOST, start_api
-from api.stack.processes import Supervisor, free_port, wait_for
-from api.stack.stack import Stack, StackConfig
-from bench.api.load import LoadResult, run_load
+from api.stack.components import HOST
+from api.stack.processes import Child, StackError, Supervisor, free_port, wait_for
+from bench.api.load import LoadResult, Target, build_request, fetch_once, run_load
+
+# The rate limit on upload URLs (100 per photographer per minute) is lifted to this for the run, so
+# that every request takes the success path; the limit's check (a Valkey INCR) still runs.
+UPLOAD_URLS_PER_MINUTE = 10_000_000
+# Short names used in the final lines, by target.
+BASELINE, PHOTO_LIST, UPLOAD_URL = "baseline", "photo list", "upload-url"
 
 
 @dataclass
@@ -34,8 +51,11 @@ class Seeded:
 
 
 def seed(session: Session, photos: int, photographers: int) -> Seeded:
-    """One live project with `photos` ready photos, a member, and photographers to spread the
-    upload-URL rate limit (100 per photographer per minute) over."""
+    """One live project with `photos` ready photos, one member and `photographers` assigned
+    photographers (the upload-URL requests rotate over them, as many uploaders would)."""
+    from api.core.security import STAFF_AUDIENCES, USER_AUDIENCES, hash_password, issue_access_token
+    from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
+
     password = hash_password("bench-pass")
     tag = uuid.uuid4().hex[:8]
     operator = Operator(name="Bench Studio", email=f"bench-{tag}@example.com", password_hash=password)
@@ -89,107 +109,281 @@ def seed(session: Session, photos: int, photographers: int) -> Seeded:
     )
 
 
-def _row(result: LoadResult, baseline: LoadResult) -> str:
-    return (
-        f"| {result.name:<28} | {result.rps:>9.0f} | {result.p50:>8.1f} | {result.percentile(99):>8.1f} "
-        f"| {result.errors:>6} | {result.rps / baseline.rps:>6.2f} |"
-    )
+def production_env() -> dict[str, str]:
+    """WAIRO_* of a production process: real (random) secrets, as the settings demand."""
+    return {
+        "WAIRO_ENV": "production",
+        "WAIRO_JWT_SECRET": secrets.token_urlsafe(32),
+        "WAIRO_STRIPE_WEBHOOK_SECRET": "whsec_" + secrets.token_urlsafe(32),
+        "WAIRO_STORAGE_EVENTS_SECRET": secrets.token_urlsafe(32),
+        "WAIRO_UPLOAD_URLS_PER_MINUTE": str(UPLOAD_URLS_PER_MINUTE),
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per target")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes per API")
-    parser.add_argument("--photos", type=int, default=200)
-    args = parser.parse_args()
+def uvicorn_argv(app: str, port: int, workers: int, factory: bool) -> list[str]:
+    """The chart's uvicorn flags (charts/wairo/templates/apis.yaml), with `--workers`."""
+    return [
+        *("-m", "uvicorn", app),
+        *(["--factory"] if factory else []),
+        *("--host", HOST, f"--port={port}", f"--workers={workers}"),
+        *("--proxy-headers", "--no-server-header"),
+    ]
 
-    data_dir = Path(tempfile.mkdtemp(prefix="wairo-bench-api-"))
-    config = StackConfig(
-        data_dir=data_dir,
-        s3_port=free_port(),
-        broker_port=free_port(),
-        stripe_port=free_port(),
-        with_apis=False,
-        with_worker=False,
-        with_vision=False,
-    )
-    stack = Stack(config)
-    stack.start()
-    sup = Supervisor(data_dir / "logs", stack.env | {"WAIRO_ENV": "development"})
-    try:
-        with session_scope() as session:
-            seeded = seed(session, args.photos, photographers=max(4, args.concurrency))
-        _, main_url = start_api(sup, "main", free_port(), workers=args.workers)
-        _, media_url = start_api(sup, "media", free_port(), workers=args.workers)
-        base_port = free_port()
-        sup.python(
-            "baseline",
-            [
-                "-m",
-                "uvicorn",
-                "bench.api.baseline:app",
-                "--host",
-                HOST,
-                "--port",
-                str(base_port),
-                "--workers",
-                str(args.workers),
-                "--no-access-log",
-            ],
+
+def serve(
+    sup: Supervisor, name: str, app: str, workers: int, ready_path: str, factory: bool
+) -> tuple[Child, int]:
+    port = free_port()
+    child = sup.python(name, uvicorn_argv(app, port, workers, factory))
+
+    def ready() -> bool:
+        status, _ = fetch_once(Target(name, HOST, port, (build_request("GET", HOST, port, ready_path),)), 2)
+        return status == 200
+
+    wait_for(ready, name, timeout_s=120, proc=child)
+    return child, port
+
+
+def check(target: Target, expected_status: int, expect: str) -> None:
+    """One request before the load: the right status and body, or a clear error."""
+    status, body = fetch_once(target)
+    if status != expected_status:
+        raise RuntimeError(f"{target.name}: expected {expected_status}, got {status}: {body[:300]!r}")
+    data = json.loads(body)
+    if expect == "list" and not (isinstance(data, list) and data):
+        raise RuntimeError(f"{target.name}: expected a non-empty list, got {body[:300]!r}")
+    if expect == "upload" and "uploadUrl" not in data:
+        raise RuntimeError(f"{target.name}: expected an upload URL, got {body[:300]!r}")
+
+
+def pooled(rounds: dict[str, list[LoadResult]]) -> dict[str, LoadResult]:
+    """Each target's rounds as one result (requests, time and latencies pooled)."""
+    out = {}
+    for short, runs in rounds.items():
+        total = runs[0]
+        for run in runs[1:]:
+            total = total.merged(run)
+        out[short] = total
+    return out
+
+
+def ratios_per_round(rounds: dict[str, list[LoadResult]], baseline: str) -> dict[str, list[float]]:
+    """Each target's req/s over the baseline's in the same round."""
+    base = rounds[baseline]
+    return {
+        short: [r.rps / b.rps if b.rps else float("nan") for r, b in zip(runs, base, strict=True)]
+        for short, runs in rounds.items()
+        if short != baseline
+    }
+
+
+def format_table(results: dict[str, LoadResult], baseline: str) -> str:
+    """A Markdown table: one row per target, the ratio of its req/s to the baseline's."""
+    base_rps = results[baseline].rps
+    width = max(len("target"), *(len(r.name) for r in results.values()))
+    lines = [
+        f"| {'target':<{width}} | req/s | p50 ms | p99 ms | non-2xx | client CPU |  ratio |",
+        f"|{'-' * (width + 2)}|------:|-------:|-------:|--------:|-----------:|-------:|",
+    ]
+    for r in results.values():
+        ratio = r.rps / base_rps if base_rps else float("nan")
+        lines.append(
+            f"| {r.name:<{width}} | {r.rps:>5.0f} | {r.p50:>6.1f} | {r.p99:>6.1f} | {r.errors:>7} "
+            f"| {r.client_cpu:>10.0%} | {ratio:>6.3f} |"
         )
-        base_url = f"http://{HOST}:{base_port}"
-        import urllib.request
+    return "\n".join(lines)
 
-        wait_for(lambda: urllib.request.urlopen(f"{base_url}/constant", timeout=2).status == 200, "baseline")
 
-        user_auth = {"Authorization": f"Bearer {seeded.user_token}"}
-        tokens = seeded.photographer_tokens
-        upload_body = json.dumps({"projectId": seeded.project, "contentType": "image/jpeg"}).encode()
-
-        def constant(_: int) -> tuple[str, str, dict[str, str], bytes | None]:
-            return "GET", f"{base_url}/constant", {}, None
-
-        def photo_list(_: int) -> tuple[str, str, dict[str, str], bytes | None]:
-            return "GET", f"{main_url}/v1/photos?limit=50", user_auth, None
-
-        def upload_url(i: int) -> tuple[str, str, dict[str, str], bytes | None]:
-            headers = {
-                "Authorization": f"Bearer {tokens[i % len(tokens)]}",
-                "Content-Type": "application/json",
-            }
-            return "POST", f"{media_url}/v1/photos/upload-url", headers, upload_body
-
-        # Warm up each target (connection pools, imports) before measuring.
-        for factory in (constant, photo_list, upload_url):
-            run_load("warm-up", factory, 4, 1.0)
-        baseline = run_load("baseline: constant", constant, args.concurrency, args.duration)
-        results = [
-            run_load("main: GET /v1/photos", photo_list, args.concurrency, args.duration),
-            run_load("media: POST upload-url", upload_url, args.concurrency, args.duration),
+def headline_lines(rounds: dict[str, list[LoadResult]], baseline: str) -> list[str]:
+    """`<target> req/s|p50 ms|p99 ms: …` for each target, the ratio of each round, then
+    `<target> rps ratio: …` (pooled over the rounds) last."""
+    results = pooled(rounds)
+    base_rps = results[baseline].rps
+    lines = []
+    for short, r in results.items():
+        lines += [
+            f"{short} req/s: {r.rps:.0f}",
+            f"{short} p50 ms: {r.p50:.1f}",
+            f"{short} p99 ms: {r.p99:.1f}",
         ]
+    for short, ratios in ratios_per_round(rounds, baseline).items():
+        lines.append(f"{short} rps ratio per round: " + ", ".join(f"{x:.3f}" for x in ratios))
+    for short, r in results.items():
+        if short != baseline:
+            ratio = r.rps / base_rps if base_rps else float("nan")
+            lines.append(f"{short} rps ratio: {ratio:.3f}")
+    return lines
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    pass
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.api", description=__doc__, formatter_class=_HelpFormatter
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per target and round")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the three targets, interleaved")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load per target")
+    parser.add_argument("--concurrency", type=int, default=32, help="keep-alive connections of the generator")
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes per app")
+    parser.add_argument("--photos", type=int, default=200, help="ready photos in the project")
+    parser.add_argument(
+        "--page", type=int, default=50, help="limit= of the photo list (the API's default page)"
+    )
+    parser.add_argument("--photographers", type=int, default=32, help="accounts the upload URLs rotate over")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data) after the run")
+    args = parser.parse_args(argv)
+    if min(args.duration, args.rounds, args.concurrency, args.workers, args.photos, args.page) <= 0:
+        parser.error("--duration, --rounds, --concurrency, --workers, --photos and --page must be positive")
+    args.photographers = max(1, args.photographers)
+    return args
+
+
+def _terminate(signum: int, _: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop the processes
+
+
+def _use_stack_settings() -> None:
+    """Drop settings and clients cached before the stack set WAIRO_* (none should be)."""
+    from api.core import ratelimit, storage
+    from api.db import get_engine, get_sessionmaker
+    from api.settings import get_settings
+
+    for cached in (get_settings, get_engine, get_sessionmaker, storage.s3, storage.s3_presigner):
+        cached.cache_clear()
+    ratelimit.redis_client.cache_clear()
+
+
+def measure(args: argparse.Namespace, stack_sup: Supervisor) -> dict[str, list[LoadResult]]:
+    from api.db import get_engine, session_scope
+
+    print(f"Seeding {args.photos} photos, a member and {args.photographers} photographers…", flush=True)
+    with session_scope() as session:
+        seeded = seed(session, args.photos, args.photographers)
+    get_engine().dispose()
+
+    print(f"Serving the baseline, the main API and the media API ({args.workers} workers each)…", flush=True)
+    _, base_port = serve(stack_sup, "baseline", "bench.api.baseline:app", args.workers, "/constant", False)
+    _, main_port = serve(stack_sup, "api-main", "api.apps.main:create_app", args.workers, "/healthz", True)
+    _, media_port = serve(stack_sup, "api-media", "api.apps.media:create_app", args.workers, "/healthz", True)
+
+    json_headers = {"Content-Type": "application/json"}
+    upload_body = json.dumps({"projectId": seeded.project, "contentType": "image/jpeg"}).encode()
+    targets = {
+        BASELINE: Target(
+            "baseline: GET /constant", HOST, base_port, (build_request("GET", HOST, base_port, "/constant"),)
+        ),
+        PHOTO_LIST: Target(
+            f"main: GET /v1/photos?limit={args.page}",
+            HOST,
+            main_port,
+            (
+                build_request(
+                    "GET",
+                    HOST,
+                    main_port,
+                    f"/v1/photos?limit={args.page}",
+                    {"Authorization": f"Bearer {seeded.user_token}"},
+                ),
+            ),
+        ),
+        UPLOAD_URL: Target(
+            "media: POST /v1/photos/upload-url",
+            HOST,
+            media_port,
+            tuple(
+                build_request(
+                    "POST",
+                    HOST,
+                    media_port,
+                    "/v1/photos/upload-url",
+                    {"Authorization": f"Bearer {token}", **json_headers},
+                    upload_body,
+                )
+                for token in seeded.photographer_tokens
+            ),
+        ),
+    }
+    check(targets[BASELINE], 200, "json")
+    check(targets[PHOTO_LIST], 200, "list")
+    check(targets[UPLOAD_URL], 201, "upload")
+
+    for target in targets.values():
+        print(f"Warming up {target.name} ({args.warmup:.0f} s)…", flush=True)
+        run_load(target, args.concurrency, args.warmup)
+
+    rounds: dict[str, list[LoadResult]] = {short: [] for short in targets}
+    for n in range(1, args.rounds + 1):
+        for short, target in targets.items():
+            r = run_load(target, args.concurrency, args.duration)
+            print(
+                f"round {n}/{args.rounds} {target.name}: {r.rps:.0f} req/s, p50 {r.p50:.1f} ms, "
+                f"p99 {r.p99:.1f} ms" + (f", errors: {r.error_summary()}" if r.errors else ""),
+                flush=True,
+            )
+            rounds[short].append(r)
+    return rounds
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from api.stack.stack import Stack, StackConfig
+
+    signal.signal(signal.SIGTERM, _terminate)
+    for key in ("DATABASE_URL", "S3_ENDPOINT", "BROKER_URL", "STRIPE_API_BASE", "VISION_URL"):
+        os.environ.pop(f"WAIRO_{key}", None)
+    os.environ.update(production_env())
+    data_dir = Path(tempfile.mkdtemp(prefix="wairo-bench-api-"))
+    data_dir.chmod(0o755)  # the Postgres server runs as another OS user when we are root
+    stack: Stack | None = None
+    finished = False
+    try:
+        stack = Stack(
+            StackConfig(
+                data_dir=data_dir,
+                s3_port=free_port(),
+                broker_port=free_port(),
+                stripe_port=free_port(),
+                with_apis=False,
+                with_worker=False,
+                with_vision=False,
+                external={"STRIPE_API_BASE": "http://127.0.0.1:9"},  # payments play no part here
+            )
+        )
+        print(f"Starting Postgres, S3 and Valkey in {data_dir}…", flush=True)
+        stack.start()
+        _use_stack_settings()
+        rounds = measure(args, stack.sup)
+        finished = True
+    except (StackError, RuntimeError) as exc:
+        print(f"bench.api: {exc}", file=sys.stderr)
+        return 1
     finally:
-        sup.stop_all()
-        stack.stop()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # let the cleanup below finish
+        if stack is not None:
+            stack.stop()  # the servers run under the stack's supervisor: stopped here too
+        if finished and not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        else:
+            print(f"Logs and data kept in {data_dir}", file=sys.stderr, flush=True)
 
     print(
-        f"\nAPI load: {args.concurrency} concurrent clients, {args.duration:.0f} s each, "
-        f"{args.workers} uvicorn workers per app, {args.photos} photos in the project\n"
+        f"\nAPI load on loopback: {args.concurrency} keep-alive connections, {args.rounds} x "
+        f"{args.duration:g} s per target (interleaved), {args.workers} uvicorn workers per app, "
+        f"WAIRO_ENV=production, {args.photos} photos, {os.cpu_count()} CPUs\n"
     )
-    print("| target                       |     req/s |  p50 ms |  p99 ms | errors | ratio |")
-    print("|------------------------------|-----------|---------|---------|--------|-------|")
-    for result in [baseline, *results]:
-        print(_row(result, baseline))
+    results = pooled(rounds)
+    print(format_table(results, BASELINE))
+    failing = [r for r in results.values() if r.errors > 0.01 * max(1, r.requests)]
+    for r in results.values():
+        if r.errors:
+            print(f"{r.name}: {r.errors} of {r.requests} requests failed ({r.error_summary()})")
     print()
-    print(f"baseline req/s: {baseline.rps:.0f}")
-    for result in results:
-        short = result.name.split(":")[0]
-        print(f"{short} req/s: {result.rps:.0f}")
-        print(f"{short} p99 ms: {result.percentile(99):.1f}")
-        print(f"{short} ratio to baseline: {result.rps / baseline.rps:.2f}")
+    print("\n".join(headline_lines(rounds, BASELINE)))
+    return 1 if failing else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -46,7 +46,10 @@ def get_sessionmaker() -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A unit of work outside a request (workers, CLI): commit on success, roll back on error."""
+    """The one unit of work (requests, jobs, CLI): commit on success, roll back on error, and only
+    after the commit publish the jobs it wrote to the outbox."""
+    from api.outbox import relay_after_commit  # the outbox's own relay uses this scope
+
     session = get_sessionmaker()()
     try:
         yield session
@@ -56,3 +59,4 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+    relay_after_commit(session)

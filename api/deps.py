@@ -14,24 +14,16 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, Unauthorized
 from api.core.security import Audience, InvalidToken, Principal, Role, decode_access_token
-from api.db import get_sessionmaker
+from api.db import session_scope
 from api.models import Operator, Photographer, User
-from api.outbox import relay_after_commit
 
 M = TypeVar("M", User, Operator, Photographer)
 
 
 def get_db() -> Iterator[Session]:
-    session = get_sessionmaker()()
-    try:
+    """The request's unit of work: services flush, this commits (then relays the outbox)."""
+    with session_scope() as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    relay_after_commit(session)
 
 
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]

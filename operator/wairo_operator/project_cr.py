@@ -26,6 +26,10 @@ _QUOTA_FIELDS = {
 }
 
 
+CREATED_BY = "app.kubernetes.io/created-by"
+BACKOFFICE_SELECTOR = f"{CREATED_BY}=wairo-backoffice"
+
+
 def project_resource_name(project_id: str) -> str:
     """The Project CR's name: the project's UUID prefixed (DNS-1123 compliant)."""
     return f"project-{project_id}"
@@ -83,7 +87,7 @@ def build_project_resource(
             "name": project_resource_name(project_id),
             "labels": {
                 "app.kubernetes.io/part-of": "wairo",
-                "app.kubernetes.io/created-by": "wairo-backoffice",
+                CREATED_BY: "wairo-backoffice",
                 LABEL_PROJECT_ID: project_id,
                 LABEL_OPERATOR_ID: operator_id,
             },
@@ -133,6 +137,17 @@ class ProjectCRClient:
             raise _error(f"read Project {name}", exc) from exc
         return found
 
+    def list(self, label_selector: str = BACKOFFICE_SELECTOR) -> list[dict[str, Any]]:
+        """Every Project matching the selector (by default: those the backoffice created)."""
+        try:
+            found = self._api.list_cluster_custom_object(
+                GROUP, VERSION, PLURAL, label_selector=label_selector
+            )
+        except ApiException as exc:
+            raise _error("list Projects", exc) from exc
+        items: list[dict[str, Any]] = found.get("items") or []
+        return items
+
     def patch_spec(self, project_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         name = project_resource_name(project_id)
         try:
@@ -169,6 +184,7 @@ class ProjectCRClient:
 
 
 __all__ = [
+    "BACKOFFICE_SELECTOR",
     "MANAGED_BY",
     "ProjectCRClient",
     "ProjectCRError",

@@ -149,8 +149,15 @@ def test_operator_rbac_is_least_privilege() -> None:
     assert {("wairo.io", "projects"), ("wairo.io", "projects/status"), ("", "namespaces")} <= granted
     assert {("", "resourcequotas"), ("", "limitranges"), ("apps", "deployments"), ("", "events")} <= granted
     assert not any(rule["verbs"] == ["create"] and "projects" in rule["resources"] for rule in rules)
-    backoffice = roles["wairo-backoffice"]["rules"]
-    assert {r for rule in backoffice for r in rule["resources"]} == {"projects", "projects/status"}
+    provisioner = roles["wairo-provisioner"]["rules"]  # the worker's sync_project_resource jobs
+    assert {r for rule in provisioner for r in rule["resources"]} == {"projects", "projects/status"}
+    assert "watch" not in {v for rule in provisioner for v in rule["verbs"]}
+    deployments = _by_kind(render(), "Deployment")
+    assert (
+        deployments["wairo-worker"]["spec"]["template"]["spec"]["serviceAccountName"] == "wairo-provisioner"
+    )
+    backoffice_pod = deployments["wairo-api-backoffice"]["spec"]["template"]["spec"]
+    assert backoffice_pod["automountServiceAccountToken"] is False  # the API itself never calls Kubernetes
 
 
 def test_secrets_from_values_and_required_checks() -> None:

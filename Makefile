@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]' --config-settings editable_mode=compat
+	# compat mode puts only the repo root on sys.path; wairo_operator lives under operator/.
+	echo "$(CURDIR)/operator" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/wairo-operator.pth"
 	touch $@
 
 up: venv

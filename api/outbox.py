@@ -19,9 +19,18 @@ log = logging.getLogger("wairo.outbox")
 _PENDING_FLAG = "outbox_pending"
 
 
-def enqueue_job(session: Session, task: str, payload: dict[str, Any], dedup_key: str | None = None) -> None:
-    """Record a job; with a dedup key it is recorded (hence run) once, however often this is called."""
-    stmt = insert(OutboxMessage).values(kind="job", task=task, payload=payload, dedup_key=dedup_key)
+def enqueue_job(
+    session: Session,
+    task: str,
+    payload: dict[str, Any],
+    dedup_key: str | None = None,
+    queue: str | None = None,
+) -> None:
+    """Record a job; with a dedup key it is recorded (hence run) once, however often this is called.
+    ``queue``: a project's own queue (see api/processing/routing.py); None for the shared one."""
+    stmt = insert(OutboxMessage).values(
+        kind="job", task=task, payload=payload, dedup_key=dedup_key, queue=queue
+    )
     if dedup_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])
     session.execute(stmt)
@@ -65,7 +74,7 @@ def relay_pending(limit: int = 500) -> int:
         ).all()
         for row in rows:
             try:
-                publish(row.task, row.payload, message_id=str(row.id))
+                publish(row.task, row.payload, message_id=str(row.id), queue=row.queue)
             except Exception as exc:
                 session.execute(
                     update(OutboxMessage)

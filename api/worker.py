@@ -49,9 +49,10 @@ def _task_modules() -> list[str]:
 celery_app.conf.imports = _task_modules()
 
 
-def publish(task: str, payload: dict[str, Any], message_id: str) -> None:
-    """Send one job; the outbox row id is the Celery task id (idempotent tasks tolerate re-sends)."""
-    celery_app.send_task(task, kwargs=payload, task_id=message_id, retry=False)
+def publish(task: str, payload: dict[str, Any], message_id: str, queue: str | None = None) -> None:
+    """Send one job; the outbox row id is the Celery task id (idempotent tasks tolerate re-sends).
+    Without a queue it goes to the shared one (task_default_queue)."""
+    celery_app.send_task(task, kwargs=payload, task_id=message_id, retry=False, queue=queue)
 
 
 @signals.setup_logging.connect

@@ -39,8 +39,8 @@ def published(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     real = worker.publish
 
-    def recording(task: str, payload: dict[str, object], message_id: str) -> None:
-        real(task, payload, message_id)
+    def recording(task: str, payload: dict[str, object], message_id: str, queue: str | None = None) -> None:
+        real(task, payload, message_id, queue)
         sent.append(message_id)
 
     monkeypatch.setattr(worker, "publish", recording)
@@ -109,3 +109,21 @@ def test_send_email_task_records_delivery_once(marker: str) -> None:
     with session_scope() as check:
         email = check.get(EmailMessage, email_id)
         assert email is not None and email.sent_at == first
+
+
+def test_a_job_with_a_queue_lands_in_that_queue_on_the_broker(marker: str) -> None:
+    """A project's own queue (dedicated workers) is a list of its own in Valkey; nobody consumes
+    it in the tests, so the message is still there to be seen."""
+    from api.core.ratelimit import redis_client
+
+    queue = f"wairo.project.{marker}"
+    try:
+        with session_scope() as session:  # relayed right after the commit
+            outbox.enqueue_job(session, "generate_thumbnail", {"photoId": marker}, queue=queue)
+        with session_scope() as check:
+            (row,) = _own(check, marker)
+            assert row.queue == queue and row.sent_at is not None
+        (message,) = redis_client().lrange(queue, 0, -1)
+        assert str(row.id).encode() in message
+    finally:
+        redis_client().delete(queue)

@@ -27,6 +27,7 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     # Jobs with the same dedup key are enqueued once (e.g. "photo:<id>:uploaded").
     dedup_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    queue: Mapped[str | None] = mapped_column(String(255))  # NULL: the shared queue
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at()

@@ -35,7 +35,8 @@ class Project(Base):
         CheckConstraint(_in("type", PROJECT_TYPES), name="type"),
         CheckConstraint(_in("status", PROJECT_STATUSES), name="status"),
         CheckConstraint("end_at IS NULL OR start_at IS NULL OR end_at >= start_at", name="dates"),
-        CheckConstraint("max_photos IS NULL OR max_photos > 0", name="max_photos"),
+        CheckConstraint("max_photos IS NULL OR max_photos >= 0", name="max_photos"),
+        CheckConstraint("dedicated_workers >= 0", name="dedicated_workers"),
         CheckConstraint("max_storage_bytes IS NULL OR max_storage_bytes > 0", name="max_storage"),
     )
 
@@ -56,6 +57,8 @@ class Project(Base):
     # Storage bucket override; NULL means the platform's default bucket.
     bucket: Mapped[str | None] = mapped_column(String(63))
     provisioning_phase: Mapped[str] = mapped_column(String(32), server_default="Pending")
+    # From the Project CR (spec.processing.dedicatedWorkers): > 0 routes its jobs to its own queue.
+    dedicated_workers: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

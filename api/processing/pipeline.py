@@ -19,6 +19,7 @@ from api.media.service import photo_key
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
 from api.outbox import enqueue_job
 from api.processing import exif, images
+from api.processing.routing import project_queue
 from api.processing.vision import analyze, embedding_columns
 from vision.quality import selfie_rejection_reason
 from vision.types import FaceQuality
@@ -183,12 +184,14 @@ def finish_photo(job: PhotoJob) -> None:
                 .exists()
             )
         ).all()
+        queue = project_queue(session, job.project_id)
         for user_id in members:
             enqueue_job(
                 session,
                 "cluster_faces",
                 {"userId": str(user_id), "projectId": str(job.project_id)},
                 dedup_key=f"cluster_faces:{user_id}:{job.project_id}:photo:{job.id}",
+                queue=queue,
             )
 
 

@@ -28,6 +28,7 @@ from api.models import (
     User,
 )
 from api.outbox import enqueue_job, queue_email
+from api.processing.routing import project_queue
 from api.projects.schemas import (
     BulkInvite,
     BulkInviteResult,
@@ -362,5 +363,9 @@ def queue_rematch(session: Session, project: Project) -> None:
     threshold change). Repeated triggers within a minute collapse into one job."""
     minute = int(datetime.now(UTC).timestamp() // 60)
     enqueue_job(
-        session, "rematch_project", {"projectId": str(project.id)}, dedup_key=f"rematch:{project.id}:{minute}"
+        session,
+        "rematch_project",
+        {"projectId": str(project.id)},
+        dedup_key=f"rematch:{project.id}:{minute}",
+        queue=project_queue(session, project.id),
     )

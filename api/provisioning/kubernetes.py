@@ -82,13 +82,16 @@ def desired_resource(project: Project) -> dict[str, Any]:
 
 
 def apply_cluster_state(project: Project, resource: dict[str, Any]) -> None:
-    """Copy the CR's phase and quota onto the project row (a quota the CR leaves unset is kept)."""
+    """Copy the CR's phase, quota and dedicated workers onto the project row (a quota the CR
+    leaves unset is kept)."""
     project.provisioning_phase = str((resource.get("status") or {}).get("phase") or PENDING)
     quota = (resource.get("spec") or {}).get("quota") or {}
     if quota.get("maxPhotos") is not None:
         project.max_photos = int(quota["maxPhotos"])
     if quota.get("maxStorageGi") is not None:
         project.max_storage_bytes = int(quota["maxStorageGi"]) * GIB
+    processing = (resource.get("spec") or {}).get("processing") or {}
+    project.dedicated_workers = int(processing.get("dedicatedWorkers") or 0)
 
 
 def _reconcile(project: Project, resource: dict[str, Any] | None, crs: ProjectCRClient) -> str:

@@ -187,6 +187,30 @@ def test_operator_triggers_one_rematch_job(backoffice: TestClient, db: Session) 
     assert _jobs(db, t.project.id) == [{"projectId": str(t.project.id)}]  # one job per minute
 
 
+def test_jobs_of_a_project_with_dedicated_workers_go_to_its_queue(
+    backoffice: TestClient, db: Session
+) -> None:
+    from wairo_operator.builders import queue_name
+
+    shared, dedicated = seed_tenant(db), seed_tenant(db, dedicated_workers=2)
+    for tenant in (shared, dedicated):
+        assert _rematch(backoffice, tenant, tenant.project.id).status_code == 202
+    queues: dict[str, str | None] = dict(
+        db.execute(
+            select(OutboxMessage.payload["projectId"].astext, OutboxMessage.queue).where(
+                OutboxMessage.task == "rematch_project",
+                OutboxMessage.payload["projectId"].astext.in_(
+                    [str(shared.project.id), str(dedicated.project.id)]
+                ),
+            )
+        ).all()
+    )
+    assert queues == {
+        str(shared.project.id): None,
+        str(dedicated.project.id): queue_name(str(dedicated.project.id)),
+    }
+
+
 def test_rematch_is_refused_outside_the_operators_projects(backoffice: TestClient, db: Session) -> None:
     mine, theirs = seed_tenant(db), seed_tenant(db)
     assert _rematch(backoffice, mine, theirs.project.id).status_code == 404

@@ -124,10 +124,13 @@ def test_project_lifecycle_drives_its_custom_resource(
     assert detail["provisioningPhase"] == "Ready"
 
     # A platform admin lowers the quota with kubectl; the sync copies it; the media API enforces it.
-    crs.patch_spec(project_id, {"quota": {"maxPhotos": 1, "maxStorageGi": 2}})
+    crs.patch_spec(
+        project_id, {"quota": {"maxPhotos": 1, "maxStorageGi": 2}, "processing": {"dedicatedWorkers": 2}}
+    )
     assert sync_all(db, crs).unchanged >= 1
     project = db.get(Project, uuid.UUID(project_id))
     assert project is not None and (project.max_photos, project.max_storage_bytes) == (1, 2 * GIB)
+    assert project.dedicated_workers == 2  # its jobs now go to its own queue (api/processing/routing.py)
 
     # Status change → lifecycle patched.
     live = backoffice.patch(

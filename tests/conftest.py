@@ -27,7 +27,8 @@ def _clear_caches() -> None:
     from api.db import get_engine, get_sessionmaker
     from api.settings import get_settings
 
-    for cached in (get_settings, get_engine, get_sessionmaker, storage.s3, storage.s3_presigner):
+    storage.reset_clients()
+    for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     ratelimit.redis_client.cache_clear()
     from api.worker import celery_app

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from api.core.presign import GetSigner
 from api.settings import get_settings
 
 if TYPE_CHECKING:
@@ -45,6 +46,12 @@ def s3_presigner() -> S3Client:
     return _client(settings.s3_public_endpoint or settings.s3_endpoint)
 
 
+def reset_clients() -> None:
+    """Forget the cached clients and signer (after the storage settings changed)."""
+    for cached in (s3, s3_presigner, get_signer):
+        cached.cache_clear()
+
+
 def default_bucket() -> str:
     return get_settings().s3_bucket
 
@@ -58,13 +65,20 @@ def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: i
     )
 
 
-def presign_get(key: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
+@lru_cache
+def get_signer() -> GetSigner:
     settings = get_settings()
-    return s3_presigner().generate_presigned_url(
-        "get_object",
-        Params={"Bucket": bucket or default_bucket(), "Key": key},
-        ExpiresIn=ttl_s or settings.download_url_ttl_s,
+    return GetSigner(
+        endpoint=settings.s3_public_endpoint or settings.s3_endpoint,
+        region=settings.s3_region,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
     )
+
+
+def presign_get(key: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
+    """A presigned GET (signed here, not by boto3: see api/core/presign.py)."""
+    return get_signer().url(bucket or default_bucket(), key, ttl_s or get_settings().download_url_ttl_s)
 
 
 def ensure_bucket(bucket: str | None = None) -> None:

@@ -130,7 +130,8 @@ def _use_stack_settings() -> None:
     from api.settings import get_settings
     from api.worker import celery_app
 
-    for cached in (get_settings, get_engine, get_sessionmaker, storage.s3, storage.s3_presigner):
+    storage.reset_clients()
+    for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     ratelimit.redis_client.cache_clear()
     celery_app.conf.broker_url = celery_app.conf.result_backend = get_settings().broker_url

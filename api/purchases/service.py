@@ -8,7 +8,7 @@ purchase is paid at once. Stripe webhooks are stored once per event id and handl
 - `payment_intent.succeeded`: pending/failed → paid (never from refunded), promo use counted once,
   download rights granted, confirmation email job enqueued once;
 - `payment_intent.payment_failed`: pending → failed (a paid purchase is never downgraded);
-- `charge.refunded`: → refunded, download rights revoked.
+- `charge.refunded`: → refunded, download rights revoked, its promo use given back.
 """
 
 from __future__ import annotations
@@ -164,11 +164,30 @@ def mark_failed(purchase: Purchase) -> bool:
     return True
 
 
+def _release_promo_use(session: Session, purchase: Purchase) -> None:
+    """Give a refunded purchase's promo use back (to the code's count and the buyer's own limit).
+    The count becomes the remaining uses, capped at `max_uses`: a use recorded over the cap (see
+    `_count_promo_use`) was never counted, so it is not given back twice."""
+    promo_id = session.scalar(
+        delete(PromoCodeUsage)
+        .where(PromoCodeUsage.purchase_id == purchase.id)
+        .returning(PromoCodeUsage.promo_code_id)
+    )
+    if promo_id is None:
+        return
+    promo = session.scalar(select(PromoCode).where(PromoCode.id == promo_id).with_for_update())
+    if promo is None:
+        return
+    remaining = session.scalar(select(func.count()).where(PromoCodeUsage.promo_code_id == promo.id)) or 0
+    promo.used_count = remaining if promo.max_uses is None else min(remaining, promo.max_uses)
+
+
 def mark_refunded(session: Session, purchase: Purchase) -> bool:
     if purchase.status == "refunded":
         return False
     purchase.status = "refunded"
     session.execute(delete(PurchaseDownload).where(PurchaseDownload.purchase_id == purchase.id))
+    _release_promo_use(session, purchase)
     return True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -123,17 +124,20 @@ class BucketManager:
             raise
         return _normalise_rules([dict(rule) for rule in rules])
 
+    def _listing(self, bucket: str, operation: str, field: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every item of a paginated S3 listing (``field`` of each page)."""
+        for page in self._s3.get_paginator(operation).paginate(Bucket=bucket, **params):  # type: ignore[call-overload]
+            yield from page.get(field, [])
+
     def usage(self, bucket: str, prefix: str = "") -> Usage:
         """Object count and total bytes under `prefix` (the whole bucket by default)."""
         count = total = photos = 0
         try:
-            paginator = self._s3.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-                for obj in page.get("Contents", []):
-                    count += 1
-                    total += int(obj.get("Size", 0))
-                    if obj["Key"].rsplit("/", 1)[-1].startswith("original."):
-                        photos += 1
+            for obj in self._listing(bucket, "list_objects_v2", "Contents", Prefix=prefix):
+                count += 1
+                total += int(obj.get("Size", 0))
+                if obj["Key"].rsplit("/", 1)[-1].startswith("original."):
+                    photos += 1
         except ClientError as exc:
             raise StorageError(f"cannot list bucket {bucket}: {exc}") from exc
         except BotoCoreError as exc:
@@ -148,25 +152,18 @@ class BucketManager:
         try:
             if not self.exists(bucket):
                 return False
-            uploads = self._s3.get_paginator("list_multipart_uploads")
-            for uploads_page in uploads.paginate(Bucket=bucket):
-                for upload in uploads_page.get("Uploads", []):
-                    self._s3.abort_multipart_upload(
-                        Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
-                    )
-            versions = self._s3.get_paginator("list_object_versions")
-            for versions_page in versions.paginate(Bucket=bucket):
-                batch = [
-                    {"Key": item["Key"], "VersionId": item["VersionId"]}
-                    for item in [*versions_page.get("Versions", []), *versions_page.get("DeleteMarkers", [])]
-                ]
-                if batch:
-                    self._s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})  # type: ignore[typeddict-item]
-            objects = self._s3.get_paginator("list_objects_v2")
-            for objects_page in objects.paginate(Bucket=bucket):
-                keys = [{"Key": item["Key"]} for item in objects_page.get("Contents", [])]
-                if keys:
-                    self._s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})  # type: ignore[typeddict-item]
+            for upload in self._listing(bucket, "list_multipart_uploads", "Uploads"):
+                self._s3.abort_multipart_upload(Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            versions = [
+                {"Key": item["Key"], "VersionId": item["VersionId"]}
+                for field in ("Versions", "DeleteMarkers")
+                for item in self._listing(bucket, "list_object_versions", field)
+            ]
+            objects = [{"Key": item["Key"]} for item in self._listing(bucket, "list_objects_v2", "Contents")]
+            for batch in (versions, objects):
+                for start in range(0, len(batch), 1000):  # DeleteObjects takes up to 1000 keys
+                    chunk: Any = {"Objects": batch[start : start + 1000], "Quiet": True}
+                    self._s3.delete_objects(Bucket=bucket, Delete=chunk)
             self._s3.delete_bucket(Bucket=bucket)
         except ClientError as exc:
             if _code(exc) in _MISSING_BUCKET:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.db import session_scope
 from api.demo.attendee import pay_with_test_card
-from api.models import EmailMessage, OutboxMessage, Purchase, PurchaseDownload, StripeEvent
+from api.models import EmailMessage, OutboxMessage, PromoCodeUsage, Purchase, PurchaseDownload, StripeEvent
 from api.purchases.service import process_stripe_event, send_purchase_confirmation
 from api.settings import get_settings
 from tests.conftest import bearer
@@ -130,6 +130,36 @@ def test_out_of_order_failed_after_succeeded_then_refund(
     _deliver(main_api, db, "payment_intent.succeeded", intent)  # a late retry does not resurrect it
     db.refresh(purchase)
     assert purchase.status == "refunded"
+
+
+def test_refund_gives_the_promo_use_back(main_api: TestClient, build: Builder, db: Session) -> None:
+    shop = make_shop(build, upload=True)
+    promo = build.promo(build.discount(shop.operator.id, "percentage", 20), max_uses=1, max_uses_per_user=1)
+    created = _purchase(main_api, shop, promoCode=promo.code)
+    intent_id = created["clientSecret"].split("_secret_")[0]
+    intent = {"id": intent_id, "object": "payment_intent", "metadata": {"purchaseId": created["purchaseId"]}}
+    _deliver(main_api, db, "payment_intent.succeeded", intent)
+    db.refresh(promo)
+    assert promo.used_count == 1
+    again = main_api.post(
+        "/v1/purchases",
+        json={
+            "projectId": str(shop.project.id),
+            "photoIds": [str(shop.photos[2].id)],
+            "promoCode": promo.code,
+        },
+        headers=bearer(shop.buyer.token),
+    )
+    assert again.status_code == 422  # used up
+
+    refund = {"id": "ch_promo", "object": "charge", "payment_intent": intent_id}
+    _deliver(main_api, db, "charge.refunded", refund)
+    _deliver(main_api, db, "charge.refunded", refund)  # a second refund event gives nothing more back
+    db.refresh(promo)
+    assert promo.used_count == 0
+    assert db.scalar(select(PromoCodeUsage.id).where(PromoCodeUsage.promo_code_id == promo.id)) is None
+    retry = _purchase(main_api, shop, promoCode=promo.code)  # the buyer may use it again
+    assert retry["totalCents"] == 800
 
 
 def test_failed_then_succeeded_is_paid(main_api: TestClient, shop: Shop, db: Session) -> None:

@@ -41,7 +41,9 @@ class AuthRequirement:
     roles: tuple[Role, ...]
 
 
-def _principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerDep], Principal]:
+def require_principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerDep], Principal]:
+    """A dependency decoding the bearer token for `audience` (401) and checking its role (403)."""
+
     def dependency(credentials: BearerDep) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthorized("A bearer token is required.")
@@ -57,7 +59,8 @@ def _principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerD
     return dependency
 
 
-def _load(model: type[M], session: Session, principal: Principal) -> M:
+def load_account(model: type[M], session: Session, principal: Principal) -> M:
+    """The token's account row; 401 when it was deleted since the token was issued."""
     account = session.get(model, principal.id)
     if account is None:
         raise Unauthorized("The account of this token no longer exists.")
@@ -65,42 +68,42 @@ def _load(model: type[M], session: Session, principal: Principal) -> M:
 
 
 def _user(audience: Audience) -> Callable[..., User]:
-    principal_dep = _principal(audience, ("user",))
+    principal_dep = require_principal(audience, ("user",))
 
     def dependency(session: SessionDep, principal: Annotated[Principal, Depends(principal_dep)]) -> User:
-        return _load(User, session, principal)
+        return load_account(User, session, principal)
 
     return dependency
 
 
 def _operator(audience: Audience) -> Callable[..., Operator]:
-    principal_dep = _principal(audience, ("operator",))
+    principal_dep = require_principal(audience, ("operator",))
 
     def dependency(session: SessionDep, principal: Annotated[Principal, Depends(principal_dep)]) -> Operator:
-        return _load(Operator, session, principal)
+        return load_account(Operator, session, principal)
 
     return dependency
 
 
 def _photographer(audience: Audience) -> Callable[..., Photographer]:
-    principal_dep = _principal(audience, ("photographer",))
+    principal_dep = require_principal(audience, ("photographer",))
 
     def dependency(
         session: SessionDep, principal: Annotated[Principal, Depends(principal_dep)]
     ) -> Photographer:
-        return _load(Photographer, session, principal)
+        return load_account(Photographer, session, principal)
 
     return dependency
 
 
 Staff = Operator | Photographer
-_staff_principal = _principal("backoffice", ("operator", "photographer"))
+_staff_principal = require_principal("backoffice", ("operator", "photographer"))
 
 
 def _staff(session: SessionDep, principal: Annotated[Principal, Depends(_staff_principal)]) -> Staff:
     if principal.role == "operator":
-        return _load(Operator, session, principal)
-    return _load(Photographer, session, principal)
+        return load_account(Operator, session, principal)
+    return load_account(Photographer, session, principal)
 
 
 # Main API (audience "main").

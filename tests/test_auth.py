@@ -206,3 +206,27 @@ def test_request_id_is_echoed_and_in_error_bodies(backoffice: TestClient) -> Non
 def test_nul_characters_are_rejected_not_stored(backoffice: TestClient) -> None:
     body = {"name": "Bad\x00Name", "email": unique_email("nul"), "password": "long-enough"}
     _assert_error(backoffice.post("/v1/auth/register", json=body), 422, "validation_error")
+
+
+def test_the_rate_limiter_fails_open_when_valkey_is_down(
+    main_api: TestClient, make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broker outage must not turn logins (or upload URLs) into errors: nothing is counted, nothing
+    is refused (tests/faults/test_broker.py asks for upload URLs during a real outage)."""
+    import redis
+
+    from api.core import ratelimit
+    from api.stack.processes import free_port
+
+    user = make_user()
+    dead = redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)
+    monkeypatch.setattr(ratelimit, "redis_client", lambda: dead)
+    assert ratelimit.hit("anything", 60) == 0 and ratelimit.count("anything") == 0
+    ratelimit.reset("anything")
+    for _ in range(get_settings().login_max_failures + 1):
+        bad = main_api.post("/v1/auth/login", json={"email": user["email"], "password": "bad-pass!"})
+        _assert_error(bad, 401, "invalid_credentials")
+    good = main_api.post("/v1/auth/login", json={"email": user["email"], "password": "guest-pass"})
+    assert good.status_code == 200
+    forgot = main_api.post("/v1/auth/forgot-password", json={"email": user["email"]})
+    assert forgot.status_code < 300

@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
+from vision.errors import ErrorKind, error_kind
+
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
@@ -24,7 +26,8 @@ class ItemError:
     """The failure of one item; the other items of the batch are unaffected."""
 
     message: str
-    kind: str = "error"
+    kind: str = "error"  # the exception's type name
+    category: ErrorKind = "internal"  # what the caller should do about it (see vision.errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,12 @@ def expand(per_unique: Sequence[R], dedup: Dedup[K]) -> list[R]:
     return [per_unique[i] for i in dedup.inverse]
 
 
+def item_error(exc: BaseException) -> ItemError:
+    return ItemError(
+        message=str(exc) or type(exc).__name__, kind=type(exc).__name__, category=error_kind(exc)
+    )
+
+
 def split_ok(values: Sequence[T | BaseException]) -> tuple[list[int], list[T], dict[int, ItemError]]:
     """Separate loaded values from failures: (indices that loaded, their values, errors by index)."""
     ok_idx: list[int] = []
@@ -63,7 +72,7 @@ def split_ok(values: Sequence[T | BaseException]) -> tuple[list[int], list[T], d
     errors: dict[int, ItemError] = {}
     for i, value in enumerate(values):
         if isinstance(value, BaseException):
-            errors[i] = ItemError(message=str(value) or type(value).__name__, kind=type(value).__name__)
+            errors[i] = item_error(value)
         else:
             ok_idx.append(i)
             ok.append(value)
@@ -102,7 +111,7 @@ def run_isolated(fn: Callable[[list[T]], list[R]], inputs: Sequence[T]) -> list[
             try:
                 out.append(fn([item])[0])
             except Exception as exc:
-                out.append(ItemError(message=str(exc) or type(exc).__name__, kind=type(exc).__name__))
+                out.append(item_error(exc))
         return out
 
 

@@ -9,6 +9,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from vision.errors import ErrorKind
+
 MAX_ITEMS_PER_REQUEST = 64
 
 
@@ -46,6 +48,7 @@ class AnalyzeResult(BaseModel):
     height: int | None = None
     faces: list[FaceOut] = Field(default_factory=list)
     error: str | None = None  # set when this item failed (missing object, not an image, ...)
+    error_kind: ErrorKind | None = None  # see vision.errors: decode, missing, storage, internal
 
     @property
     def ok(self) -> bool:

@@ -1,12 +1,18 @@
-"""Fixed-window counters in the broker's Redis/Valkey (shared by every API worker process)."""
+"""Fixed-window counters in the broker's Redis/Valkey (shared by every API worker process).
+
+The limiter fails open: while Valkey is unreachable every counter reads 0 and nothing is counted
+(logged), so a broker outage never turns logins or upload URLs into errors (docs/security.md)."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 import redis
 
 from api.settings import get_settings
+
+log = logging.getLogger("wairo.ratelimit")
 
 
 @lru_cache
@@ -14,19 +20,34 @@ def redis_client() -> redis.Redis:
     return redis.Redis.from_url(get_settings().broker_url, socket_timeout=2, socket_connect_timeout=2)
 
 
+def _unavailable(exc: redis.RedisError) -> None:
+    log.warning("rate limiter unavailable, not limiting: %s", exc)
+
+
 def hit(key: str, window_s: int) -> int:
-    """Count one event in the current window and return the count so far."""
-    pipe = redis_client().pipeline()
-    pipe.incr(f"rl:{key}")
-    pipe.expire(f"rl:{key}", window_s, nx=True)
-    count, _ = pipe.execute()
+    """Count one event in the current window and return the count so far (0 when unavailable)."""
+    try:
+        pipe = redis_client().pipeline()
+        pipe.incr(f"rl:{key}")
+        pipe.expire(f"rl:{key}", window_s, nx=True)
+        count, _ = pipe.execute()
+    except redis.RedisError as exc:
+        _unavailable(exc)
+        return 0
     return int(count)
 
 
 def count(key: str) -> int:
-    value = redis_client().get(f"rl:{key}")
+    try:
+        value = redis_client().get(f"rl:{key}")
+    except redis.RedisError as exc:
+        _unavailable(exc)
+        return 0
     return int(value) if value else 0
 
 
 def reset(key: str) -> None:
-    redis_client().delete(f"rl:{key}")
+    try:
+        redis_client().delete(f"rl:{key}")
+    except redis.RedisError as exc:
+        _unavailable(exc)

@@ -20,7 +20,7 @@ from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, Up
 from api.outbox import enqueue_job
 from api.processing import exif, images
 from api.processing.routing import project_queue
-from api.processing.vision import analyze, embedding_columns
+from api.processing.vision import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from vision.quality import selfie_rejection_reason
 from vision.types import FaceQuality
 
@@ -141,10 +141,16 @@ def detect_faces(job: PhotoJob) -> None:
     if job.has_faces:
         return
     result = analyze(job.bucket, job.original_key)
-    if result.error:
-        raise images.CorruptImage(f"vision: {result.error}")
+    try:
+        check_item(result)
+    except NotAnImage as exc:
+        raise images.CorruptImage(f"vision: {exc}") from exc
     with session_scope() as session:
-        if session.get(Photo, job.id) is None:
+        # The row lock makes two runs of this step (a redelivered job racing the original) store
+        # one set of faces: the second sees the first's face_count and stops.
+        photo = session.get(Photo, job.id, with_for_update=True)
+        if photo is None or photo.face_count is not None:
+            job.has_faces = photo is not None
             return
         session.execute(delete(Face).where(Face.photo_id == job.id))
         for face in result.faces:
@@ -228,7 +234,9 @@ def process_selfie(selfie_id: uuid.UUID) -> str | None:
         selfie = session.scalar(select(Selfie).where(Selfie.id == selfie_id).with_for_update())
         if selfie is None or selfie.status != "processing":
             return selfie.status if selfie else None
-        if result.error:
+        try:
+            check_item(result)
+        except (NotAnImage, ObjectMissing):
             selfie.status, selfie.rejection_reason = "rejected", "invalid_image"
             return selfie.status
         qualities = [

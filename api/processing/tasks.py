@@ -27,7 +27,7 @@ from api.core.storage import default_bucket
 from api.db import session_scope
 from api.processing import pipeline
 from api.processing.images import CorruptImage
-from api.processing.vision import VisionUnavailable
+from api.processing.vision import ObjectMissing, VisionUnavailable
 from api.worker import celery_app
 
 log = logging.getLogger("wairo.processing")
@@ -54,6 +54,8 @@ def _run_photo(task: Task, photo_id: str, steps: Callable[[pipeline.PhotoJob], N
         steps(job)
     except CorruptImage as exc:
         pipeline.fail_photo(pid, f"corrupt_image: {exc}")
+    except ObjectMissing:
+        pipeline.fail_photo(pid, "original_missing: the uploaded object is no longer in storage")
     except STORAGE_ERRORS as exc:
         if _missing_object(exc):
             pipeline.fail_photo(pid, "original_missing: the uploaded object is no longer in storage")

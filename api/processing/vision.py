@@ -16,6 +16,26 @@ class VisionUnavailable(RuntimeError):
     """Not configured or not reachable: the job keeps its item in `processing` and retries."""
 
 
+class ObjectMissing(LookupError):
+    """The vision service found no such object (final: the upload is gone)."""
+
+
+class NotAnImage(ValueError):
+    """The vision service could not decode the object (final)."""
+
+
+def check_item(result: AnalyzeResult) -> None:
+    """Raise for an item the service could not analyse: final failures (not an image, missing)
+    as such; storage or analyzer failures on its side as VisionUnavailable, to be retried."""
+    if result.error is None:
+        return
+    if result.error_kind == "missing":
+        raise ObjectMissing(result.error)
+    if result.error_kind in ("storage", "internal"):
+        raise VisionUnavailable(f"the vision service failed on {result.key}: {result.error}")
+    raise NotAnImage(result.error)  # "decode", or a service too old to say
+
+
 def _call(call: Callable[[VisionClient], T], timeout_s: float) -> T:
     url = get_settings().vision_url
     if not url:

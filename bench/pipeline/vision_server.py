@@ -39,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._analyze(body)
 
     def _analyze(self, body: bytes) -> None:
-        from vision.batching import ItemError
+        from vision.batching import item_error
         from vision.imaging import decode_image
         from vision.schemas import AnalyzeRequest, AnalyzeResponse
         from vision.serve.convert import result_out
@@ -54,7 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
                 with self.server.lock:  # one inference at a time, as the real replica does
                     faces: Any = self.server.analyzer.analyze([image])[0]
             except Exception as exc:
-                image, faces = None, ItemError("error", str(exc))
+                image, faces = None, item_error(exc)
             results.append(result_out(ref.bucket, ref.key, image, faces))
         self._send(200, AnalyzeResponse(results=results).model_dump())
 

@@ -39,11 +39,9 @@ def test_broker_down_uploads_and_purchases_are_accepted_then_delivered(
     waiting in the queue; both are done after the restart (Valkey keeps its append-only file).
 
     Nothing lost: every photo is ready once with all its objects, the purchase is paid once with
-    one download right and one confirmation email, and no outbox row is left unsent.
-
-    (The upload URLs are asked for before the outage: during it, asking for one answers 500, because
-    the upload-URL rate limit counts in the broker's Valkey and fails closed. Once api/core/ratelimit.py
-    lets requests through when Valkey is down, move the `presign` calls into the outage.)"""
+    one download right and one confirmation email, and no outbox row is left unsent. The upload
+    URLs are asked for during the outage too: the upload-URL rate limit counts in Valkey and fails
+    open (api/core/ratelimit.py)."""
     data = jpeg_bytes((800, 600))
     bought = upload(media, tenant, data)  # a ready photo, to buy during the outage
     complete(media, tenant, bought)
@@ -51,7 +49,6 @@ def test_broker_down_uploads_and_purchases_are_accepted_then_delivered(
     with faults.db() as session:
         buyer, buyer_token = seed_user(session, tenant.project)
         session.add(PricingRule(operator_id=tenant.operator.id, price_per_photo_cents=500))
-    urls = [presign(media, tenant, len(data)) for _ in range(2)]
 
     faults.hold_vision()
     held = upload(media, tenant, data)  # taken by the worker, waiting for vision when the broker stops
@@ -68,6 +65,7 @@ def test_broker_down_uploads_and_purchases_are_accepted_then_delivered(
         for api in (media, main_api):
             ready = api.get("/readyz")
             assert ready.status_code == 503 and ready.json()["checks"]["broker"].startswith("error")
+        urls = [presign(media, tenant, len(data)) for _ in range(2)]
         for url in urls:
             put_original(url["uploadUrl"], data)
             complete(media, tenant, url["photoId"])
@@ -93,7 +91,7 @@ def test_broker_down_uploads_and_purchases_are_accepted_then_delivered(
         event = wait_until(webhook_stored, 60, "localstripe's webhook to be stored")
         assert faults.job(f"stripe:{event.event_id}").sent_at is None
         during = faults.totals()
-        assert during.photos == before.photos and during.outbox_unsent >= 3
+        assert during.photos == before.photos + len(urls) and during.outbox_unsent >= 3
     finally:
         faults.start_broker()
     faults.release_vision()
@@ -129,5 +127,5 @@ def test_broker_down_uploads_and_purchases_are_accepted_then_delivered(
         stored = session.get(StripeEvent, event.id)
         assert stored is not None and stored.processed_at is not None
     after = wait_until(lambda: (t := faults.totals()).outbox_unsent == 0 and t, 60, "the outbox to drain")
-    assert after.photos == before.photos
+    assert after.photos == before.photos + len(urls)  # the two asked for during the outage
     assert after.objects == before.objects + 4 * len(urls) + 3  # `queued` had its original, `held` all four

@@ -94,8 +94,8 @@ def test_analyze_over_http(vision: VisionClient):
         assert face.model == "dlib-resnet-128" and len(face.embedding) == 128
         assert np.linalg.norm(face.embedding) == pytest.approx(1.0, abs=1e-4)
         assert len(face.landmarks) == 5 and 0 <= face.quality.score <= 1
-    assert missing.error and "NoSuchKey" in missing.error
-    assert garbage.error and "decode" in garbage.error
+    assert missing.error and "NoSuchKey" in missing.error and missing.error_kind == "missing"
+    assert garbage.error and "decode" in garbage.error and garbage.error_kind == "decode"
     assert single.ok and len(single.faces) == 1
     assert again.faces[0].embedding == single.faces[0].embedding
 

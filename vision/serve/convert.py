@@ -26,7 +26,9 @@ def result_out(
     bucket: str, key: str, image: ImageArray | None, faces: list[Face] | ItemError
 ) -> AnalyzeResult:
     if isinstance(faces, ItemError):
-        return AnalyzeResult(bucket=bucket, key=key, error=f"{faces.kind}: {faces.message}")
+        return AnalyzeResult(
+            bucket=bucket, key=key, error=f"{faces.kind}: {faces.message}", error_kind=faces.category
+        )
     h, w = (image.shape[:2]) if image is not None else (None, None)
     return AnalyzeResult(bucket=bucket, key=key, width=w, height=h, faces=[face_out(f) for f in faces])
 

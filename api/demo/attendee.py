@@ -13,6 +13,19 @@ from api.settings import get_settings
 TEST_CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
 
 
+def _photos_after_matching(
+    main: Api, token: str, wait: bool, timeout_s: float = 60.0
+) -> list[dict[str, Any]]:
+    """The attendee's photos; with a selfie, once the matching job that joining queued has tagged
+    some (it runs in the worker a moment after the join)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        photos: list[dict[str, Any]] = main.call("GET", "/v1/photos", token=token, params={"limit": 100})
+        if not wait or any(p["tagged"] for p in photos) or time.monotonic() > deadline:
+            return photos
+        time.sleep(0.5)
+
+
 def pay_with_test_card(stripe_base: str, client_secret: str, api_key: str | None = None) -> str:
     """What Stripe.js does in the browser, over HTTP against localstripe: create a card
     PaymentMethod, attach it to the PaymentIntent and confirm it. Returns the PaymentIntent id."""
@@ -52,13 +65,14 @@ def attendee_story(apis: dict[str, Api], state: dict[str, Any]) -> None:
     )
     step(f"joined by QR (member {joined['projectMemberId']})")
 
-    photos = main.call("GET", "/v1/photos", token=token)
+    photos = _photos_after_matching(main, token, wait=bool(state.get("selfie_uploaded")))
     step(f"{len(photos)} photos visible")
+    tagged = [p for p in photos if p["tagged"]]
     if state.get("selfie_uploaded"):
-        step(f"{sum(p['tagged'] for p in photos)} of them tagged with the attendee's face")
+        step(f"{len(tagged)} of them found by the attendee's selfie (tagged with their face)")
     if len(photos) < 2:
         raise DemoError("the attendee needs at least two ready photos to buy")
-    chosen = [p["id"] for p in photos[:2]]
+    chosen = [p["id"] for p in [*tagged, *(p for p in photos if not p["tagged"])][:2]]  # their own first
     body: dict[str, Any] = {"projectId": project_id, "photoIds": chosen}
     if state.get("promo_code"):
         body["promoCode"] = state["promo_code"]

@@ -133,10 +133,12 @@ def sync_all(session: Session, crs: ProjectCRClient) -> SyncSummary:
         metadata = resource.get("metadata") or {}
         if (metadata.get("labels") or {}).get(CREATED_BY) == "wairo-backoffice":  # selector, re-checked
             resources[str((resource.get("spec") or {}).get("projectId"))] = resource
+    existing = {str(project_id) for project_id in session.scalars(select(Project.id))}
     counts = {"created": 0, "patched": 0, "unchanged": 0, "deleted": 0}
+    # A project a request is changing right now (row locked) is skipped: its own sync job follows.
     for project in session.scalars(select(Project).order_by(Project.id).with_for_update(skip_locked=True)):
-        counts[_reconcile(project, resources.pop(str(project.id), None), crs)] += 1
-    for orphan in resources:
+        counts[_reconcile(project, resources.get(str(project.id)), crs)] += 1
+    for orphan in resources.keys() - existing:
         if crs.delete(orphan):
             counts["deleted"] += 1
     return SyncSummary(**counts)

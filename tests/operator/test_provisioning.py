@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from urllib3.exceptions import HTTPError
 from wairo_operator.handlers import ProjectOperator
@@ -194,6 +194,31 @@ def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, cr
     assert crs.get(project_resource_name(foreign_id)) is not None  # never touched
     for project_id in (str(tenant.project.id), foreign_id):
         crs.delete(project_id)
+
+
+def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], crs: KmockCRClient) -> None:
+    """A project row locked by a request in flight is skipped by the periodic sync, and its CR is
+    not mistaken for an orphan (committed data: the lock must come from another transaction)."""
+    from api.db import get_sessionmaker, session_scope
+    from tests.media.conftest import seed_tenant
+
+    with session_scope() as session:
+        tenant = seed_tenant(session)
+        assert sync_project(session, tenant.project.id, crs) == "created"
+    name = project_resource_name(str(tenant.project.id))
+    request = get_sessionmaker()()
+    try:
+        request.get(Project, tenant.project.id, with_for_update=True)  # a request holding the row
+        with session_scope() as session:
+            sync_all(session, crs)  # may delete other tests' orphans (their projects rolled back)
+        kept = crs.get(name)
+        assert kept is not None and not kept["metadata"].get("deletionTimestamp")
+    finally:
+        request.rollback()
+        request.close()
+        crs.delete(str(tenant.project.id))
+        with session_scope() as session:  # the accounts stay, as other live tests' do
+            session.execute(delete(Project).where(Project.id == tenant.project.id))
 
 
 def test_unreachable_cluster_is_a_retryable_error(db: Session, k8s_enabled: None) -> None:

@@ -44,6 +44,7 @@ from api.media.schemas import (
     ViewOut,
 )
 from api.models import Photo, Project
+from api.provisioning import ProvisionerDep
 from api.settings import get_settings
 
 router = APIRouter(tags=["media"])
@@ -81,16 +82,16 @@ def selfie_upload_url(user: MediaUser, session: SessionDep, body: FileIn | None 
 
 @router.post("/v1/photos/upload-url", status_code=status.HTTP_201_CREATED)
 def photo_upload_url(
-    body: PhotoUploadIn, photographer: MediaPhotographer, session: SessionDep
+    body: PhotoUploadIn, photographer: MediaPhotographer, session: SessionDep, provisioner: ProvisionerDep
 ) -> PhotoUploadOut:
-    return service.photo_upload_url(session, photographer, body)
+    return service.photo_upload_url(session, photographer, body, provisioner)
 
 
 @router.post("/v1/photographers/me/photos/upload-url", status_code=status.HTTP_201_CREATED)
 def photographer_photo_upload_url(
-    body: PhotoUploadIn, photographer: CurrentPhotographer, session: SessionDep
+    body: PhotoUploadIn, photographer: CurrentPhotographer, session: SessionDep, provisioner: ProvisionerDep
 ) -> PhotoUploadOut:
-    return service.photo_upload_url(session, photographer, body)
+    return service.photo_upload_url(session, photographer, body, provisioner)
 
 
 @router.post("/v1/operators/me/profile-picture/upload-url")

@@ -32,6 +32,7 @@ from api.media.schemas import (
 )
 from api.models import Operator, Photo, Photographer, Project, Selfie, User
 from api.outbox import enqueue_job
+from api.provisioning import Provisioner
 from api.settings import get_settings
 
 VARIANTS = ("thumb-400", "thumb-800", "watermarked")
@@ -78,10 +79,17 @@ def _check_quota(session: Session, project: Project, size_bytes: int | None) -> 
         raise Conflict("The project's storage quota is used up.", code="storage_quota")
 
 
-def photo_upload_url(session: Session, photographer: Photographer, body: PhotoUploadIn) -> PhotoUploadOut:
+def photo_upload_url(
+    session: Session, photographer: Photographer, body: PhotoUploadIn, provisioner: Provisioner
+) -> PhotoUploadOut:
     project = assigned_project(session, photographer, body.project_id)
     if project.status in CLOSED_STATUSES:
         raise Conflict(f"The project is {project.status}: it takes no more photos.", code="project_closed")
+    if not provisioner.ready_for_uploads(project):
+        raise Conflict(
+            f"The project's storage is not ready yet ({project.provisioning_phase}); try again shortly.",
+            code="project_not_ready",
+        )
     _check_quota(session, project, body.size_bytes)
     _rate_limit(photographer.id)
     settings = get_settings()

@@ -30,6 +30,10 @@ class Provisioner(Protocol):
 
     def project_deleted(self, project: Project) -> None: ...
 
+    def ready_for_uploads(self, project: Project) -> bool:
+        """Whether the project's storage exists (the media API refuses upload URLs until then)."""
+        ...
+
 
 class LocalProvisioner:
     """No Kubernetes: every project lives in the platform bucket, which this makes sure exists."""
@@ -43,6 +47,9 @@ class LocalProvisioner:
 
     def project_deleted(self, project: Project) -> None:
         """Nothing to tear down: the objects go with the `delete_objects` job."""
+
+    def ready_for_uploads(self, project: Project) -> bool:
+        return True  # the platform bucket (a failed bucket creation shows at the PUT, and is retried)
 
     @staticmethod
     def _ensure_storage(project: Project) -> None:

@@ -30,6 +30,7 @@ from wairo_operator.project_cr import (
 
 from api.models import Project
 from api.outbox import enqueue_job
+from api.provisioning import READY
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.provisioning")
@@ -54,6 +55,9 @@ class KubernetesProvisioner:
 
     def project_deleted(self, project: Project) -> None:
         self._queue_sync(project)
+
+    def ready_for_uploads(self, project: Project) -> bool:
+        return project.provisioning_phase == READY
 
     @staticmethod
     def _queue_sync(project: Project) -> None:

@@ -148,8 +148,8 @@ def test_project_lifecycle_drives_its_custom_resource(
     assert sync_project(db, uuid.UUID(project_id), crs) == "absent"  # idempotent
 
 
-def test_media_api_enforces_the_custom_resource_quota(
-    db: Session, crs: KmockCRClient, make_operator: Callable[..., dict[str, Any]], wait: Callable[..., Any]
+def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
+    db: Session, crs: KmockCRClient, wait: Callable[..., Any]
 ) -> None:
     from api.apps.media import create_app
     from tests.conftest import _client_for
@@ -157,14 +157,17 @@ def test_media_api_enforces_the_custom_resource_quota(
 
     tenant = seed_tenant(db)
     assert sync_project(db, tenant.project.id, crs) == "created"
-    crs.patch_spec(str(tenant.project.id), {"quota": {"maxPhotos": 1}})
-    sync_project(db, tenant.project.id, crs)
     media = _client_for(create_app(), db)
 
     def upload_url() -> Any:
         body = {"projectId": str(tenant.project.id), "contentType": "image/jpeg", "sizeBytes": 4096}
         return media.post("/v1/photos/upload-url", json=body, headers=bearer(tenant.photographer_token))
 
+    early = upload_url()  # the operator has not made the bucket yet
+    assert early.status_code == 409 and early.json()["error"]["code"] == "project_not_ready"
+    wait(lambda: crs.phase(str(tenant.project.id)) == "Ready", timeout=60)
+    crs.patch_spec(str(tenant.project.id), {"quota": {"maxPhotos": 1}})
+    sync_project(db, tenant.project.id, crs)
     assert upload_url().status_code == 201
     refused = upload_url()
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "photo_quota"

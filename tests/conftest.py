@@ -17,8 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from api.stack.processes import free_port
-
 SHARED_FACES = Path(__file__).resolve().parents[1].parent / "shared" / "faces"
 
 
@@ -49,16 +47,7 @@ def infra() -> Iterator[dict[str, str]]:
     # pytest's base temp dirs are private (0700) and pruned by concurrent sessions.
     data_dir = Path(tempfile.mkdtemp(prefix="wairo-test-stack-"))
     data_dir.chmod(0o755)
-    config = StackConfig(
-        data_dir=data_dir,
-        s3_port=free_port(),
-        broker_port=free_port(),
-        stripe_port=free_port(),
-        main_port=free_port(),
-        with_apis=False,
-        with_worker=False,
-        with_vision=False,
-    )
+    config = StackConfig.infrastructure(data_dir)
     stack = Stack(config)
     stack.start()
     _clear_caches()

@@ -14,7 +14,7 @@ from typing import Any
 
 from api.settings import Settings
 from api.stack import components as c
-from api.stack.processes import StackError, Supervisor, port_in_use
+from api.stack.processes import StackError, Supervisor, free_port, port_in_use
 
 
 @dataclass
@@ -32,6 +32,14 @@ class StackConfig:
     with_worker: bool = True
     with_vision: bool = True
     external: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def infrastructure(cls, data_dir: Path, **overrides: Any) -> StackConfig:
+        """Postgres, S3, Valkey and localstripe only, on free ports (tests and benchmarks)."""
+        ports = {name: free_port() for name in ("s3_port", "broker_port", "stripe_port", "main_port")}
+        return cls(
+            data_dir=data_dir, with_apis=False, with_worker=False, with_vision=False, **(ports | overrides)
+        )
 
     @classmethod
     def from_env(cls, data_dir: Path, **overrides: Any) -> StackConfig:

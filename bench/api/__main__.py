@@ -342,14 +342,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finished = False
     try:
         stack = Stack(
-            StackConfig(
-                data_dir=data_dir,
-                s3_port=free_port(),
-                broker_port=free_port(),
-                stripe_port=free_port(),
-                with_apis=False,
-                with_worker=False,
-                with_vision=False,
+            StackConfig.infrastructure(
+                data_dir,
                 external={"STRIPE_API_BASE": "http://127.0.0.1:9"},  # payments play no part here
             )
         )

@@ -162,14 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     # One photographer uploads all N: lift the per-user rate limit (100 URLs/min) for the measurement.
     os.environ["WAIRO_UPLOAD_URLS_PER_MINUTE"] = str(max(100, 2 * args.photos))
     data_dir = Path(tempfile.mkdtemp(prefix="wairo-bench-pipeline-"))
-    config = StackConfig(
-        data_dir=data_dir,
-        s3_port=free_port(),
-        broker_port=free_port(),
-        stripe_port=free_port(),
-        with_apis=False,
-        with_worker=False,
-        with_vision=False,
+    config = StackConfig.infrastructure(
+        data_dir,
         external={"STRIPE_API_BASE": "http://127.0.0.1:9"},  # payments play no part here
     )
     stack = Stack(config)

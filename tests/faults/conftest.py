@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.faults.harness import VARIANTS, FaultStack, wait_until
-from tests.media.conftest import Tenant, bearer, jpeg_bytes, seed_tenant
+from tests.faults.harness import VARIANTS, FaultStack
+from tests.media.conftest import Tenant, bearer, jpeg_bytes, seed_tenant, wait_until
 
 FACES = Path(__file__).resolve().parents[2].parent / "shared" / "faces" / "images"
 

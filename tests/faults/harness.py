@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -50,17 +49,6 @@ VARIANTS = ("thumb-400", "thumb-800", "watermarked")
 # production that is WAIRO_BROKER_VISIBILITY_TIMEOUT_S (one hour); the replacement worker of the
 # worker-kill test runs with this instead, so the test does not wait an hour.
 SHORT_VISIBILITY_TIMEOUT_S = 5
-
-
-def wait_until(check: Callable[[], Any], timeout_s: float = 90.0, what: str = "condition") -> Any:
-    """Poll `check` until it returns something truthy (returned); fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from tests.faults.conftest import (
     upload,
     wait_settled,
 )
-from tests.faults.harness import FaultStack, wait_until
-from tests.media.conftest import Tenant, bearer, jpeg_bytes, seed_user
+from tests.faults.harness import FaultStack
+from tests.media.conftest import Tenant, bearer, jpeg_bytes, seed_user, wait_until
 
 
 def _queued(faults: FaultStack, task_id: str) -> bool:

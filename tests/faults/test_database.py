@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from api.models import Photo
 from tests.faults.conftest import assert_processed_once, complete, face_jpeg, presign, upload, wait_settled
-from tests.faults.harness import FaultStack, wait_until
-from tests.media.conftest import Tenant, bearer, seed_user
+from tests.faults.harness import FaultStack
+from tests.media.conftest import Tenant, bearer, seed_user, wait_until
 
 # Each request of the traffic must come back within this (the API's own bounds are shorter: 5 s to
 # connect to Postgres, 10 s to get a pooled connection, 30 s per statement).

@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 
 from tests.faults.conftest import assert_processed_once, complete, upload, wait_settled
-from tests.faults.harness import FaultStack, wait_until
-from tests.media.conftest import Tenant, bearer, jpeg_bytes
+from tests.faults.harness import FaultStack
+from tests.media.conftest import Tenant, bearer, jpeg_bytes, wait_until
 
 STORAGE_RETRIES = 5  # api/processing/tasks.py: 1 + 2 + 4 + 8 + 16 s of backoff, then `failed`
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 
 from tests.faults.conftest import assert_processed_once, complete, face_jpeg, upload, wait_settled
-from tests.faults.harness import FaultStack, wait_until
-from tests.media.conftest import Tenant
+from tests.faults.harness import FaultStack
+from tests.media.conftest import Tenant, wait_until
 
 
 def test_vision_down_photos_wait_in_processing_then_finish(

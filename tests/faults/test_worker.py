@@ -8,8 +8,8 @@ import time
 import httpx
 
 from tests.faults.conftest import assert_processed_once, complete, face_jpeg, upload, wait_settled
-from tests.faults.harness import SHORT_VISIBILITY_TIMEOUT_S, FaultStack, wait_until
-from tests.media.conftest import Tenant
+from tests.faults.harness import SHORT_VISIBILITY_TIMEOUT_S, FaultStack
+from tests.media.conftest import Tenant, wait_until
 
 
 def _caught_in_vision(faults: FaultStack, media: httpx.Client, tenant: Tenant) -> tuple[str, str]:

@@ -122,7 +122,7 @@ def wait_until(check: Callable[[], Any], timeout_s: float = 90.0, what: str = "c
         if value:
             return value
         time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
 # --- live stack: real commits, a real worker, a vision server ------------------------------------

@@ -97,6 +97,26 @@ def attendee_story(apis: dict[str, Api], state: dict[str, Any]) -> None:
     state["purchase_id"] = purchase["purchaseId"]
 
 
+def operator_rematch(apis: dict[str, Api], state: dict[str, Any]) -> None:
+    """After a model or threshold change: the whole project re-matched in one batched job."""
+    chapter("Operator re-matches the project")
+    backoffice, main = apis["backoffice"], apis["main"]
+    project_id, token = state["project_id"], state["user_token"]
+    before = {
+        p["id"] for p in main.call("GET", "/v1/photos", token=token, params={"limit": 100}) if p["tagged"]
+    }
+    queued = backoffice.call(
+        "POST", f"/v1/projects/{project_id}:rematch", token=state["operator_token"], expect=202
+    )
+    step(f"re-match of the whole project {queued['status']} (one job: every selfie against every face)")
+    time.sleep(5)  # the worker runs it in well under a second; the attendee's tags are then replaced
+    after = {
+        p["id"] for p in main.call("GET", "/v1/photos", token=token, params={"limit": 100}) if p["tagged"]
+    }
+    same = "the same" if after == before else "different"
+    step(f"the attendee's photos after the re-match: {len(after)} tagged ({same} photos as before)")
+
+
 def _wait_until_paid(main: Api, token: str, purchase_id: str, timeout_s: float = 30) -> str:
     deadline = time.monotonic() + timeout_s
     while True:

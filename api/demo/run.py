@@ -25,6 +25,7 @@ CHAPTERS: list[Chapter] = [
     accounts.attendee,
     media.attendee_selfie,
     attendee.attendee_story,
+    attendee.operator_rematch,
 ]
 
 

@@ -11,14 +11,23 @@ GOOD_SIZE_PX = 112.0
 GOOD_SHARPNESS = 150.0
 
 
+# ITU-R BT.601 luma weights in thousandths: integer weights keep the grey image and its Laplacian
+# exact for 8-bit input (no rounding that depends on the CPU's BLAS kernel or summation order).
+_LUMA_WEIGHTS = (299, 587, 114)
+_LUMA_SCALE = 1000
+
+
 def laplacian_variance(grey: np.ndarray) -> float:
-    """Variance of the 4-neighbour Laplacian: a cheap, scale-sensitive sharpness measure."""
-    g = np.asarray(grey, dtype=np.float32)
+    """Variance of the 4-neighbour Laplacian: a cheap, scale-sensitive sharpness measure.
+
+    Computed in float64 on integer-weighted luma, so a constant image gives exactly 0 on every CPU."""
+    g = np.asarray(grey, dtype=np.float64)
     if g.ndim == 3:
-        g = g @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        r, gr, b = _LUMA_WEIGHTS
+        g = (g[..., 0] * r + g[..., 1] * gr + g[..., 2] * b) / _LUMA_SCALE
     if g.shape[0] < 3 or g.shape[1] < 3:
         return 0.0
-    lap = g[1:-1, :-2] + g[1:-1, 2:] + g[:-2, 1:-1] + g[2:, 1:-1] - 4.0 * g[1:-1, 1:-1]
+    lap = (g[1:-1, :-2] + g[1:-1, 2:]) + (g[:-2, 1:-1] + g[2:, 1:-1]) - 4.0 * g[1:-1, 1:-1]
     return float(lap.var())
 
 

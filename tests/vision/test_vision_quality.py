@@ -18,6 +18,13 @@ def test_sharpness_drops_with_blur():
     assert laplacian_variance(np.zeros((2, 2), np.uint8)) == 0.0
 
 
+def test_constant_image_has_exactly_zero_sharpness():
+    # Exact on every CPU: no BLAS kernel or summation order may leave a rounding residue.
+    for colour in [(90, 90, 90), (17, 200, 3), (255, 1, 254), (0, 0, 0)]:
+        assert laplacian_variance(np.full((150, 150, 3), colour, np.uint8)) == 0.0
+    assert laplacian_variance(np.full((97, 131, 3), 0.1234567, np.float32)) == 0.0
+
+
 def test_sharpness_accepts_rgb():
     rgb = np.stack([checkerboard()] * 3, axis=-1)
     assert laplacian_variance(rgb) > 0

@@ -208,7 +208,9 @@ class OtherTenant:
         )
         self.purchase = Purchase(
             user_id=self.user.id,
+            operator_id=self.operator.id,
             project_id=self.project.id,
+            project_name=self.project.name,
             status="paid",
             photo_count=1,
             unit_price_cents=500,

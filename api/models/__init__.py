@@ -22,6 +22,7 @@ from api.models.photos import (
     PhotoTag,
     Selfie,
     ShareLink,
+    StorageSweepCursor,
     TagReport,
     UploadSession,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "PurchaseItem",
     "Selfie",
     "ShareLink",
+    "StorageSweepCursor",
     "StripeEvent",
     "TagReport",
     "TermsVersion",

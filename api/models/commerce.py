@@ -24,7 +24,7 @@ from api.models.base import Base, created_at, updated_at, uuid_pk
 from api.models.projects import _in
 
 DISCOUNT_TYPES = ("percentage", "fixed", "bundle")
-PURCHASE_STATUSES = ("pending", "paid", "failed", "refunded")
+PURCHASE_STATUSES = ("pending", "paid", "failed", "refunded", "canceled")
 _WINDOW = "valid_until IS NULL OR valid_from IS NULL OR valid_until > valid_from"
 
 
@@ -94,7 +94,10 @@ class PromoCode(Base):
         CheckConstraint("max_uses IS NULL OR max_uses > 0", name="max_uses"),
         CheckConstraint("max_uses_per_user IS NULL OR max_uses_per_user > 0", name="max_uses_per_user"),
         CheckConstraint("used_count >= 0", name="used_count"),
-        CheckConstraint("max_uses IS NULL OR used_count <= max_uses", name="cap"),
+        CheckConstraint("overrun_count >= 0 AND overrun_count <= used_count", name="overrun_count"),
+        # A use counts when its purchase is paid; a payment Stripe reports succeeded after the cap
+        # was reached is honoured and recorded as an overrun: the cap holds for everything else.
+        CheckConstraint("max_uses IS NULL OR used_count <= max_uses + overrun_count", name="cap"),
         CheckConstraint(_WINDOW, name="window"),
     )
 
@@ -105,6 +108,8 @@ class PromoCode(Base):
     max_uses: Mapped[int | None] = mapped_column(Integer)
     max_uses_per_user: Mapped[int | None] = mapped_column(Integer)
     used_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Paid uses that landed after the cap was reached (included in used_count).
+    overrun_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     valid_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
@@ -138,11 +143,16 @@ class Purchase(Base):
         CheckConstraint("photo_count BETWEEN 1 AND 100", name="photo_count"),
         Index("ix_purchases_project_id_status", "project_id", "status"),
         Index("ix_purchases_user_id", "user_id"),
+        Index("ix_purchases_operator_id_created_at", "operator_id", "created_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
-    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    # What was bought outlives its project: the project becomes NULL when deleted, the purchase keeps
+    # its operator (who sold it) and the project's name as it was.
+    operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
+    project_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    project_name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), server_default="pending")
     photo_count: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
@@ -162,15 +172,19 @@ class Purchase(Base):
 
 
 class PurchaseItem(Base):
+    """One bought photo. `photo_id` is kept (no foreign key) when the photo is deleted; its
+    watermarked object then lives on at `retained_bucket`/`retained_key` while a paid purchase holds it."""
+
     __tablename__ = "purchase_items"
 
     purchase_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("purchases.id", ondelete="CASCADE"), primary_key=True
     )
-    photo_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    photo_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
     price_cents: Mapped[int] = mapped_column(Integer)
+    photo_name: Mapped[str | None] = mapped_column(String(255))
+    retained_bucket: Mapped[str | None] = mapped_column(String(63))
+    retained_key: Mapped[str | None] = mapped_column(String(512))
 
 
 class PurchaseDownload(Base):
@@ -184,7 +198,8 @@ class PurchaseDownload(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     purchase_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("purchases.id", ondelete="CASCADE"))
-    photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    # No foreign key: a download right outlives the deletion of its photo (see PurchaseItem).
+    photo_id: Mapped[uuid.UUID] = mapped_column()
     download_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     last_downloaded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()

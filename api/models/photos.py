@@ -117,6 +117,8 @@ class Photo(Base):
     face_count: Mapped[int | None] = mapped_column(Integer)
     upload_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     jobs_enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the photo last entered `processing` (the reconciler re-queues photos stuck there).
+    processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -222,9 +224,22 @@ class ShareLink(Base):
     __table_args__ = (Index("ix_share_links_photo_id_user_id", "photo_id", "user_id"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    # No foreign key: the buyer's link keeps working after the photo is deleted (the purchase item's
+    # retained object is served then).
+    photo_id: Mapped[uuid.UUID] = mapped_column()
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
+
+
+class StorageSweepCursor(Base):
+    """Where the sweep of objects no row claims stopped in one storage prefix (resumed next run)."""
+
+    __tablename__ = "storage_sweep_cursors"
+
+    bucket: Mapped[str] = mapped_column(String(63), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(128), primary_key=True)
+    after_key: Mapped[str | None] = mapped_column(String(1024))
+    updated_at: Mapped[datetime] = updated_at()

@@ -58,12 +58,11 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     project = session.get_one(Project, data.project_id)
     if project.status == "archived":
         raise Unprocessable("This project is archived.", code="project_archived")
-    ready = session.scalar(
-        select(func.count()).where(
-            Photo.id.in_(data.photo_ids), Photo.project_id == project.id, Photo.status == "ready"
-        )
+    ready = select(Photo.id, Photo.file_name).where(
+        Photo.id.in_(data.photo_ids), Photo.project_id == project.id, Photo.status == "ready"
     )
-    if ready != len(data.photo_ids):
+    names = {photo_id: name for photo_id, name in session.execute(ready)}
+    if len(names) != len(data.photo_ids):
         raise Unprocessable("Every photo must be a ready photo of this project.", code="photo_not_available")
     count = len(data.photo_ids)
     unit = pricing.unit_price_cents(session, project)
@@ -76,7 +75,9 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     promo = best.promo if best else None
     purchase = Purchase(
         user_id=user.id,
+        operator_id=project.operator_id,
         project_id=project.id,
+        project_name=project.name,
         status="pending",
         photo_count=count,
         unit_price_cents=unit,
@@ -93,7 +94,12 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     session.execute(
         insert(PurchaseItem),
         [
-            {"purchase_id": purchase.id, "photo_id": photo_id, "price_cents": unit}
+            {
+                "purchase_id": purchase.id,
+                "photo_id": photo_id,
+                "price_cents": unit,
+                "photo_name": names[photo_id],
+            }
             for photo_id in data.photo_ids
         ],
     )

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.core.security import hash_password
-from api.models import Photo, PhotoTag, ProjectMember, Purchase, User
+from api.models import Photo, PhotoTag, Project, ProjectMember, Purchase, User
 from tests.conftest import bearer, unique_email
 
 _PASSWORD_HASH = hash_password("guest-pass")
@@ -87,8 +87,11 @@ def add_purchase(
     promo_code: str | None = None,
 ) -> Purchase:
     subtotal = photo_count * unit_price_cents
+    project = db.get_one(Project, uuid.UUID(project_id))
     purchase = Purchase(
-        project_id=uuid.UUID(project_id),
+        operator_id=project.operator_id,
+        project_id=project.id,
+        project_name=project.name,
         user_id=user.id,
         status=status,
         photo_count=photo_count,

@@ -18,7 +18,9 @@ from tests.main.conftest import WATERMARK_BYTES, Builder, Shop, make_shop
 def _paid_purchase(db: Session, shop: Shop, photo_ids: list[uuid.UUID]) -> None:
     purchase = Purchase(
         user_id=shop.buyer.id,
+        operator_id=shop.project.operator_id,
         project_id=shop.project.id,
+        project_name=shop.project.name,
         status="pending",
         photo_count=len(photo_ids),
         unit_price_cents=500,

@@ -13,6 +13,8 @@ DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_wairo"
 DEV_STORAGE_EVENTS_SECRET = "dev-only-storage-events-secret"
 DEV_S3_KEY = "wairo-dev"
+# The main API's port in development (`wairo up`); it serves the pages the platform's links open.
+DEV_MAIN_API_PORT = 3002
 _PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_WEBHOOK_SECRET, DEV_STORAGE_EVENTS_SECRET, "changeme", ""}
 
 
@@ -66,8 +68,9 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 50 * 1024 * 1024
     upload_urls_per_minute: int = 100
 
-    # Public base URL of the attendee web app (join and share links in emails).
-    web_base_url: str = "http://localhost:3000"
+    # Public base URL of the platform's links (share links /s/{token}, join, reset password): the
+    # main API's public URL, which serves those pages (the Helm chart sets it from the ingress host).
+    web_base_url: str = f"http://127.0.0.1:{DEV_MAIN_API_PORT}"
     cors_origins: list[str] = ["http://localhost:3000"]
     max_request_body_bytes: int = 1024 * 1024
     # Kubernetes: projects are provisioned through `Project` CRs (in-cluster config or KUBECONFIG);

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api.settings import Settings
+from api.settings import DEV_MAIN_API_PORT, Settings
 from api.stack import components as c
 from api.stack.processes import StackError, Supervisor, free_port, port_in_use
 
@@ -24,7 +24,7 @@ class StackConfig:
     broker_port: int = 6379
     stripe_port: int = 8420
     backoffice_port: int = 3001
-    main_port: int = 3002
+    main_port: int = DEV_MAIN_API_PORT
     media_port: int = 3003
     vision_port: int = 8000
     dashboard_port: int = 8265
@@ -53,6 +53,8 @@ class Stack:
         self.config = config
         self.settings = Settings()
         self.env: dict[str, str] = {**os.environ, "WAIRO_DATA_DIR": str(config.data_dir)}
+        # The links the platform sends open on the main API this stack starts (unless set).
+        self.env.setdefault("WAIRO_WEB_BASE_URL", f"http://{c.HOST}:{config.main_port}")
         self.sup = Supervisor(config.data_dir / "logs", self.env)
         self.endpoints: dict[str, str] = {}
         self._postgres: Any = None

@@ -170,6 +170,21 @@ def test_secrets_from_values_and_required_checks() -> None:
     assert failed.returncode != 0 and "secrets.databaseUrl is required" in failed.stderr
 
 
+def _web_base_url(*extra: str) -> str:
+    config: dict[str, str] = _by_kind(render(*extra), "ConfigMap")["wairo-config"]["data"]
+    return config["WAIRO_WEB_BASE_URL"]
+
+
+def test_web_base_url_follows_the_main_ingress_host() -> None:
+    # Share links (/s/{token}) are served by the main API: by default links point at its host.
+    assert _web_base_url() == "http://api.example.com"
+    tls = ["--set", "ingress.tls[0].secretName=tls", "--set", "ingress.tls[0].hosts[0]=api.example.com"]
+    assert _web_base_url(*tls) == "https://api.example.com"
+    other = ["--set", "ingress.hosts.main=photos.example.org"]
+    assert _web_base_url(*other) == "http://photos.example.org"
+    assert _web_base_url("--set", "config.webBaseUrl=https://w.example.net/") == "https://w.example.net"
+
+
 def test_gpu_values_request_gpus() -> None:
     ray = _by_kind(render(*VARIANTS["gpu"]), "RayService")["wairo-vision"]
     group = ray["spec"]["rayClusterConfig"]["workerGroupSpecs"][0]

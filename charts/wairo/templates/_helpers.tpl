@@ -100,6 +100,20 @@ affinity:
 {{- end -}}
 
 {{/* Non-secret WAIRO_* settings (ConfigMap data; also inlined in the migration hook). */}}
+{{/* Public base URL of the platform's links: config.webBaseUrl, else the main API's ingress host. */}}
+{{- define "wairo.webBaseUrl" -}}
+{{- if .Values.config.webBaseUrl -}}
+{{- .Values.config.webBaseUrl | trimSuffix "/" -}}
+{{- else -}}
+{{- $host := required "config.webBaseUrl or ingress.hosts.main is required" .Values.ingress.hosts.main -}}
+{{- $scheme := "http" -}}
+{{- range .Values.ingress.tls -}}
+{{- if has $host (.hosts | default list) -}}{{- $scheme = "https" -}}{{- end -}}
+{{- end -}}
+{{- printf "%s://%s" $scheme $host -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "wairo.configData" -}}
 WAIRO_ENV: {{ .Values.config.env | quote }}
 WAIRO_S3_ENDPOINT: {{ .Values.config.s3.endpoint | quote }}
@@ -109,6 +123,7 @@ WAIRO_S3_BUCKET: {{ .Values.config.s3.bucket | quote }}
 WAIRO_STRIPE_API_BASE: {{ .Values.config.stripeApiBase | quote }}
 WAIRO_VISION_URL: {{ include "wairo.visionUrl" . | quote }}
 WAIRO_KUBERNETES_ENABLED: {{ .Values.config.kubernetesEnabled | quote }}
+WAIRO_WEB_BASE_URL: {{ include "wairo.webBaseUrl" . | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | quote }}
 {{- end }}

@@ -6,11 +6,14 @@ from typing import Literal
 
 from api.core.schemas import CamelModel
 
-PurchaseStatus = Literal["pending", "paid", "failed", "refunded"]
+PurchaseStatus = Literal["pending", "paid", "failed", "refunded", "canceled"]
 
 
 class OrderProject(CamelModel):
-    id: uuid.UUID
+    """The project the purchase was made in: `id` is null once the project is deleted, `name` is
+    the project's name when the purchase was made."""
+
+    id: uuid.UUID | None
     name: str
 
 
@@ -43,9 +46,11 @@ class OrderPage(CamelModel):
 
 
 class OrderDownload(CamelModel):
-    """A download right of a purchased photo, and how often it was used."""
+    """A photo of the purchase (kept when the photo is deleted) and how often its download right
+    was used (0 while the purchase grants none)."""
 
     photo_id: uuid.UUID
+    photo_name: str | None
     download_count: int
 
 

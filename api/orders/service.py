@@ -1,4 +1,5 @@
-"""Purchases across the operator's projects (read-only for operators)."""
+"""Purchases sold by the operator (read-only for operators). A purchase keeps its operator and the
+project's name, so its order outlives the deletion of the project (`project.id` is then null)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,20 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, NotFound
-from api.models import Operator, Project, Purchase, PurchaseDownload, User
+from api.models import Operator, Purchase, PurchaseDownload, PurchaseItem, User
 from api.orders.schemas import OrderDetail, OrderDownload, OrderItem, OrderPage, OrderProject, OrderUser
 
 
 def _base() -> Any:
-    return (
-        select(Purchase, Project.id, Project.name, Project.operator_id, User.id, User.email, User.name)
-        .join(Project, Project.id == Purchase.project_id)
-        .join(User, User.id == Purchase.user_id)
-    )
+    return select(Purchase, User.id, User.email, User.name).join(User, User.id == Purchase.user_id)
 
 
 def _to_item(row: Sequence[Any]) -> OrderItem:
-    purchase, project_id, project_name, _, user_id, email, user_name = row
+    purchase, user_id, email, user_name = row
     return OrderItem(
         id=purchase.id,
         status=purchase.status,
@@ -35,7 +32,7 @@ def _to_item(row: Sequence[Any]) -> OrderItem:
         applied_promo_code=purchase.applied_promo_code,
         stripe_payment_intent_id=purchase.stripe_payment_intent_id,
         created_at=purchase.created_at,
-        project=OrderProject(id=project_id, name=project_name),
+        project=OrderProject(id=purchase.project_id, name=purchase.project_name),
         user=OrderUser(id=user_id, email=email, name=user_name),
     )
 
@@ -48,17 +45,12 @@ def list_orders(
     page: int,
     limit: int,
 ) -> OrderPage:
-    where: list[Any] = [Project.operator_id == operator.id]
+    where: list[Any] = [Purchase.operator_id == operator.id]
     if project_id is not None:
         where.append(Purchase.project_id == project_id)
     if status is not None:
         where.append(Purchase.status == status)
-    total = session.scalar(
-        select(func.count())
-        .select_from(Purchase)
-        .join(Project, Project.id == Purchase.project_id)
-        .where(*where)
-    )
+    total = session.scalar(select(func.count()).select_from(Purchase).where(*where))
     rows = session.execute(
         _base()
         .where(*where)
@@ -70,18 +62,34 @@ def list_orders(
 
 
 def get_order(session: Session, operator: Operator, purchase_id: uuid.UUID) -> OrderDetail:
-    """404 when unknown; 403 (as the spec says) when it belongs to another operator's project."""
+    """404 when unknown; 403 (as the spec says) when another operator sold it. `downloads` lists
+    every photo of the purchase, whatever its status, with the uses of its download right (0 when
+    the purchase grants none)."""
     row = session.execute(_base().where(Purchase.id == purchase_id)).first()
     if row is None:
         raise NotFound("Purchase not found.")
-    if row[3] != operator.id:
+    if row[0].operator_id != operator.id:
         raise Forbidden("This purchase belongs to a project you do not own.")
-    downloads = session.execute(
-        select(PurchaseDownload.photo_id, PurchaseDownload.download_count)
-        .where(PurchaseDownload.purchase_id == purchase_id)
-        .order_by(PurchaseDownload.created_at, PurchaseDownload.photo_id)
+    photos = session.execute(
+        select(
+            PurchaseItem.photo_id,
+            PurchaseItem.photo_name,
+            func.coalesce(PurchaseDownload.download_count, 0),
+        )
+        .outerjoin(
+            PurchaseDownload,
+            and_(
+                PurchaseDownload.purchase_id == PurchaseItem.purchase_id,
+                PurchaseDownload.photo_id == PurchaseItem.photo_id,
+            ),
+        )
+        .where(PurchaseItem.purchase_id == purchase_id)
+        .order_by(PurchaseItem.photo_name, PurchaseItem.photo_id)
     ).all()
     return OrderDetail(
         **_to_item(row).model_dump(),
-        downloads=[OrderDownload(photo_id=photo_id, download_count=count) for photo_id, count in downloads],
+        downloads=[
+            OrderDownload(photo_id=photo_id, photo_name=name, download_count=count)
+            for photo_id, name, count in photos
+        ],
     )

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.models import PurchaseDownload
+from api.models import PurchaseDownload, PurchaseItem
 from tests.backoffice.helpers import add_photo, add_purchase, add_user, assert_error, make_project
 from tests.conftest import bearer
 
@@ -33,7 +33,10 @@ def orders(
     in_b = add_purchase(db, b, buyer, created_at=start + timedelta(hours=10))
     foreign = add_purchase(db, c, buyer, created_at=start + timedelta(hours=20))
     photo = add_photo(db, a, None)
-    db.add(PurchaseDownload(purchase_id=made[0].id, photo_id=photo.id))
+    # Every purchase lists its photos; only the paid one grants a download right.
+    for purchase in made:
+        db.add(PurchaseItem(purchase_id=purchase.id, photo_id=photo.id, price_cents=500, photo_name="a.jpg"))
+    db.add(PurchaseDownload(purchase_id=made[0].id, photo_id=photo.id, download_count=3))
     db.commit()
     return {"a": a, "b": b, "made": made, "in_b": in_b, "foreign": foreign, "photo": photo, "buyer": buyer}
 
@@ -113,13 +116,12 @@ def test_detail(
     assert response.status_code == 200
     body = response.json()
     assert body["id"] == str(purchase.id) and body["project"]["name"] == "A"
-    assert body["downloads"] == [{"photoId": str(orders["photo"].id), "downloadCount": 0}]
-    assert (
-        backoffice.get(f"/v1/purchases/{orders['made'][1].id}", headers=bearer(op["token"])).json()[
-            "downloads"
-        ]
-        == []
-    )
+    photo_id = str(orders["photo"].id)
+    assert body["downloads"] == [{"photoId": photo_id, "photoName": "a.jpg", "downloadCount": 3}]
+    # Pending, failed and refunded purchases list their photos too (no download right: 0 uses).
+    for unpaid in orders["made"][1], orders["made"][3], orders["made"][4]:
+        detail = backoffice.get(f"/v1/purchases/{unpaid.id}", headers=bearer(op["token"])).json()
+        assert detail["downloads"] == [{"photoId": photo_id, "photoName": "a.jpg", "downloadCount": 0}]
     assert_error(backoffice.get(f"/v1/purchases/{purchase.id}", headers=bearer(other_op["token"])), 403)
     assert_error(backoffice.get(f"/v1/purchases/{orders['foreign'].id}", headers=bearer(op["token"])), 403)
     assert_error(backoffice.get(f"/v1/purchases/{uuid.uuid4()}", headers=bearer(op["token"])), 404)

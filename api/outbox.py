@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api.models import EmailMessage, OutboxMessage
+from api.processing.routing import job_queue
 
 log = logging.getLogger("wairo.outbox")
 _PENDING_FLAG = "outbox_pending"
@@ -24,12 +25,12 @@ def enqueue_job(
     task: str,
     payload: dict[str, Any],
     dedup_key: str | None = None,
-    queue: str | None = None,
 ) -> None:
     """Record a job; with a dedup key it is recorded (hence run) once, however often this is called.
-    ``queue``: a project's own queue (see api/processing/routing.py); None for the shared one."""
+    Its queue is chosen here, for every job, by api/processing/routing.py (a project's processing
+    jobs go to the project's own queue when it has dedicated workers)."""
     stmt = insert(OutboxMessage).values(
-        kind="job", task=task, payload=payload, dedup_key=dedup_key, queue=queue
+        kind="job", task=task, payload=payload, dedup_key=dedup_key, queue=job_queue(session, task, payload)
     )
     if dedup_key is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=["dedup_key"])

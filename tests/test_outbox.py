@@ -111,15 +111,26 @@ def test_send_email_task_records_delivery_once(marker: str) -> None:
         assert email is not None and email.sent_at == first
 
 
-def test_a_job_with_a_queue_lands_in_that_queue_on_the_broker(marker: str) -> None:
+def test_a_dedicated_projects_job_lands_in_its_queue_on_the_broker(marker: str) -> None:
     """A project's own queue (dedicated workers) is a list of its own in Valkey; nobody consumes
     it in the tests, so the message is still there to be seen."""
-    from api.core.ratelimit import redis_client
+    from wairo_operator.builders import queue_name
 
-    queue = f"wairo.project.{marker}"
+    from api.core.ratelimit import redis_client
+    from api.models import Operator, Project
+
+    with session_scope() as session:
+        operator = Operator(name="Studio", email=f"{marker}@example.com", password_hash="x")
+        session.add(operator)
+        session.flush()
+        project = Project(operator_id=operator.id, name="Gala", dedicated_workers=1)
+        session.add(project)
+        session.flush()
+        operator_id, project_id = operator.id, project.id
+    queue = queue_name(str(project_id))
     try:
         with session_scope() as session:  # relayed right after the commit
-            outbox.enqueue_job(session, "generate_thumbnail", {"photoId": marker}, queue=queue)
+            outbox.enqueue_job(session, "rematch_project", {"projectId": str(project_id), "photoId": marker})
         with session_scope() as check:
             (row,) = _own(check, marker)
             assert row.queue == queue and row.sent_at is not None
@@ -127,3 +138,5 @@ def test_a_job_with_a_queue_lands_in_that_queue_on_the_broker(marker: str) -> No
         assert str(row.id).encode() in message
     finally:
         redis_client().delete(queue)
+        with session_scope() as session:
+            session.execute(delete(Operator).where(Operator.id == operator_id))

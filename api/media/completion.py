@@ -17,7 +17,6 @@ from api.core.errors import Conflict
 from api.core.storage import default_bucket, s3
 from api.models import Photo, Project, Selfie
 from api.outbox import enqueue_job
-from api.processing.routing import enqueue_project_job
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.media")
@@ -76,9 +75,7 @@ def complete_photo(session: Session, photo_id: uuid.UUID, *, obj: StoredObject |
         return photo
     photo.status, photo.size_bytes = "uploaded", obj.size
     photo.jobs_enqueued_at = datetime.now(UTC)
-    enqueue_project_job(
-        session, photo.project_id, "process_photo", {"photoId": str(photo.id)}, f"photo:{photo.id}:process"
-    )
+    enqueue_job(session, "process_photo", {"photoId": str(photo.id)}, dedup_key=f"photo:{photo.id}:process")
     return photo
 
 

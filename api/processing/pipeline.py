@@ -19,7 +19,6 @@ from api.media.service import photo_key
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
 from api.outbox import enqueue_job
 from api.processing import exif, images
-from api.processing.routing import enqueue_project_job
 from api.processing.vision import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from vision.quality import selfie_rejection_reason
 from vision.types import FaceQuality
@@ -191,12 +190,11 @@ def finish_photo(job: PhotoJob) -> None:
             )
         ).all()
         for user_id in members:
-            enqueue_project_job(
+            enqueue_job(
                 session,
-                job.project_id,
                 "cluster_faces",
                 {"userId": str(user_id), "projectId": str(job.project_id)},
-                f"cluster_faces:{user_id}:{job.project_id}:photo:{job.id}",
+                dedup_key=f"cluster_faces:{user_id}:{job.project_id}:photo:{job.id}",
             )
 
 

@@ -1,22 +1,44 @@
-"""Which queue a project's jobs go to.
+"""Which queue a job goes to (`api.outbox.enqueue_job` asks `job_queue` for every job).
 
 A project whose `Project` CR asks for dedicated workers (`spec.processing.dedicatedWorkers > 0`,
 copied into `projects.dedicated_workers` by the Kubernetes sync) has its own Celery queue, consumed
 by the worker Deployment the operator runs in its namespace; the name is the operator's
-(`wairo_operator.builders.queue_name`). Every other project uses the shared queue. Jobs that are
-not about one project (selfies, mail, deletions) always use the shared queue.
+(`wairo_operator.builders.queue_name`). Every other project uses the shared queue.
+
+The processing jobs of a project (`PROJECT_JOBS`) go to its queue; the rest always use the shared
+one: selfies and mail (no project), deletions (they outlive the project and its workers) and the
+Kubernetes sync (it creates and removes those very workers).
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wairo_operator.builders import queue_name
 
-from api.models import Project
-from api.outbox import enqueue_job
+from api.models import Photo, Project
+
+ProjectOf = Callable[[Session, Mapping[str, Any]], uuid.UUID | None]
+
+
+def _payload_project(_: Session, payload: Mapping[str, Any]) -> uuid.UUID | None:
+    return uuid.UUID(str(payload["projectId"]))
+
+
+def _photo_project(session: Session, payload: Mapping[str, Any]) -> uuid.UUID | None:
+    return session.scalar(select(Photo.project_id).where(Photo.id == uuid.UUID(str(payload["photoId"]))))
+
+
+# Task name -> how to find the job's project from its payload.
+PROJECT_JOBS: Mapping[str, ProjectOf] = {
+    "process_photo": _photo_project,
+    "cluster_faces": _payload_project,
+    "rematch_project": _payload_project,
+}
 
 
 def project_queue(session: Session, project_id: uuid.UUID) -> str | None:
@@ -27,8 +49,9 @@ def project_queue(session: Session, project_id: uuid.UUID) -> str | None:
     return queue_name(str(project.id))
 
 
-def enqueue_project_job(
-    session: Session, project_id: uuid.UUID, task: str, payload: dict[str, Any], dedup_key: str | None = None
-) -> None:
-    """`enqueue_job` on the project's queue (its own when it has dedicated workers)."""
-    enqueue_job(session, task, payload, dedup_key=dedup_key, queue=project_queue(session, project_id))
+def job_queue(session: Session, task: str, payload: Mapping[str, Any]) -> str | None:
+    """The queue of one job: its project's own queue for a project's processing job whose project
+    has dedicated workers, else None (the shared queue)."""
+    project_of = PROJECT_JOBS.get(task)
+    project_id = project_of(session, payload) if project_of is not None else None
+    return None if project_id is None else project_queue(session, project_id)

@@ -28,7 +28,6 @@ from api.models import (
     User,
 )
 from api.outbox import enqueue_job, queue_email
-from api.processing.routing import enqueue_project_job
 from api.projects.schemas import (
     BulkInvite,
     BulkInviteResult,
@@ -362,10 +361,6 @@ def queue_rematch(session: Session, project: Project) -> None:
     """Queue a re-match of every member against every face of the project (after a model or
     threshold change). Repeated triggers within a minute collapse into one job."""
     minute = int(datetime.now(UTC).timestamp() // 60)
-    enqueue_project_job(
-        session,
-        project.id,
-        "rematch_project",
-        {"projectId": str(project.id)},
-        f"rematch:{project.id}:{minute}",
+    enqueue_job(
+        session, "rematch_project", {"projectId": str(project.id)}, dedup_key=f"rematch:{project.id}:{minute}"
     )

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -23,7 +24,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from api.core.security import issue_access_token
-from api.models import Operator, Photographer, Project, ProjectMember, ProjectPhotographer, User
+from api.models import Operator, Photographer, Project, ProjectMember, ProjectPhotographer, Selfie, User
 from api.stack.processes import free_port
 
 
@@ -79,6 +80,21 @@ def seed_user(session: Session, project: Project | None = None, consent: bool = 
         session.add(Consent(user_id=user.id, consent_type="biometric_processing", consent_version="v1"))
     session.commit()
     return user, _token(user.id, "user")
+
+
+def seed_selfie(session: Session, user_id: uuid.UUID, **extra: Any) -> Selfie:
+    """An approved selfie (add `model` and an embedding for matching); flushed, not committed."""
+    selfie = Selfie(
+        user_id=user_id,
+        object_key=f"selfies/{user_id}/{uuid.uuid4()}.jpg",
+        content_type="image/jpeg",
+        status="approved",
+        upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
+        **extra,
+    )
+    session.add(selfie)
+    session.flush()
+    return selfie
 
 
 def jpeg_bytes(

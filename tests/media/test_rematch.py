@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Face, OutboxMessage, Photo, PhotoTag, Project, Selfie
+from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
 from api.processing.matching import rematch_project
-from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user
+from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user
 from vision.schemas import MatchRequest, MatchResponse
 from vision.serve.convert import match_response
 
@@ -68,18 +68,7 @@ def _photo(session: Session, project: Project, faces: list[np.ndarray], status: 
 
 def _guest(session: Session, project: Project, vector: np.ndarray, consent: bool = True) -> uuid.UUID:
     user, _ = seed_user(session, project, consent=consent)
-    session.add(
-        Selfie(
-            user_id=user.id,
-            object_key=f"selfies/{user.id}/{uuid.uuid4()}.jpg",
-            content_type="image/jpeg",
-            status="approved",
-            model=MODEL,
-            embedding_128=vector.tolist(),
-            upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
-        )
-    )
-    session.flush()
+    seed_selfie(session, user.id, model=MODEL, embedding_128=vector.tolist())
     return user.id
 
 

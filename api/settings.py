@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # job run again after this long. Keep it above the longest job and retry countdown (60 s):
     # an unacknowledged job older than this is delivered again, even to a live worker.
     broker_visibility_timeout_s: int = 3600
+    # A photo whose last processing run started longer ago than this and is still `processing`
+    # (a worker lost, a job dropped) is queued again by the reconciler. Keep it above the longest
+    # run plus the longest retry countdown (60 s); a run still going is not harmed (steps are
+    # idempotent and locked), it only costs a second run.
+    processing_stale_after_s: int = 900
 
     # Stripe (localstripe on 8420 in the embedded stack).
     stripe_api_key: str = "sk_test_wairo_dev"

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.core.storage import default_bucket, s3
@@ -20,6 +20,7 @@ from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, Up
 from api.outbox import enqueue_job
 from api.processing import exif, images
 from api.processing.vision import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
+from api.settings import get_settings
 from vision.quality import selfie_rejection_reason
 from vision.types import FaceQuality
 
@@ -61,7 +62,8 @@ class PhotoJob:
 
 
 def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
-    """Mark the photo `processing`; None when there is nothing to do (deleted, done, not uploaded)."""
+    """Mark the photo `processing` from now (each run restarts the clock the reconciler reads);
+    None when there is nothing to do (deleted, done, not uploaded)."""
     with session_scope() as session:
         row = session.execute(
             select(Photo, Project, Operator)
@@ -75,7 +77,7 @@ def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
         photo, project, operator = row
         if photo.status not in ("uploaded", "processing"):
             return None
-        photo.status = "processing"
+        photo.status, photo.processing_started_at = "processing", datetime.now(UTC)
         return PhotoJob(
             id=photo.id,
             project_id=photo.project_id,
@@ -294,12 +296,14 @@ def delete_objects(bucket: str, keys: list[str], prefixes: list[str]) -> int:
 def reconcile_uploads(limit: int = 500) -> dict[str, int]:
     """The third way completions are found: HEAD pending uploads, complete those present, expire
     those whose URL (or resumable session) lapsed with nothing uploaded, abort stale multipart
-    uploads. Expired rows are kept with status `expired` (they are not listed and hold no quota)."""
+    uploads. Expired rows are kept with status `expired` (they are not listed and hold no quota).
+    Last, photos stuck in `processing` are queued again (`requeue_stuck_photos`)."""
     from api.media.completion import complete_photo, complete_selfie
     from api.media.resumable import abort_in_storage
 
     counts = {"completed": 0, "expired": 0, "aborted": 0}
     now = datetime.now(UTC)
+    counts["requeued"] = requeue_stuck_photos(now, limit)
     with session_scope() as session:
         stale = session.execute(
             select(UploadSession, Project.bucket)
@@ -343,6 +347,30 @@ def reconcile_uploads(limit: int = 500) -> dict[str, int]:
             elif selfie.status != "pending_upload":
                 counts["completed"] += 1
     return counts
+
+
+def requeue_stuck_photos(now: datetime, limit: int = 500) -> int:
+    """Queue `process_photo` again for photos whose last run started more than
+    `processing_stale_after_s` ago and never ended (its worker died, its job was lost). The dedup
+    key names the stuck run, so repeated passes queue one job per stuck run, and a photo that gets
+    stuck again after the new run started is queued again."""
+    cutoff = now - timedelta(seconds=get_settings().processing_stale_after_s)
+    with session_scope() as session:
+        stuck = session.execute(
+            select(Photo.id, Photo.processing_started_at)
+            .where(
+                Photo.status == "processing",
+                or_(Photo.processing_started_at.is_(None), Photo.processing_started_at < cutoff),
+            )
+            .order_by(Photo.processing_started_at.nulls_first())
+            .limit(limit)
+        ).all()
+        for photo_id, started_at in stuck:
+            run = started_at.isoformat() if started_at else "unknown"
+            log.warning("photo %s stuck in processing since %s: queued again", photo_id, run)
+            key = f"photo:{photo_id}:stuck:{run}"
+            enqueue_job(session, "process_photo", {"photoId": str(photo_id)}, dedup_key=key)
+    return len(stuck)
 
 
 def _expire(

@@ -11,7 +11,9 @@
 
 Storage errors are retried with exponential backoff (1 s, 2 s, 4 s, …); an unavailable vision
 service keeps the item `processing` and retries longer; a corrupt image fails at once, with a
-reason; after the last retry the photo is `failed` (retry endpoint: POST /v1/photos/{id}:retry).
+reason; any other error is retried a few times; after the last retry the photo is `failed` with a
+reason (retry endpoint: POST /v1/photos/{id}:retry). A photo whose run never ended (a worker
+lost) is queued again by the reconciler (pipeline.requeue_stuck_photos).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ log = logging.getLogger("wairo.processing")
 
 STORAGE_RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s
 VISION_RETRIES = 12  # backoff capped at 60 s: about ten minutes
+UNEXPECTED_RETRIES = 4  # 1 + 2 + 4 + 8 s
 STORAGE_ERRORS = (ClientError, BotoCoreError, pipeline.StorageIncomplete)
 
 
@@ -70,6 +73,13 @@ def _run_photo(task: Task, photo_id: str, steps: Callable[[pipeline.PhotoJob], N
         else:
             log.warning("photo %s: vision unavailable, retrying: %s", pid, exc)
             raise _backoff(task, exc, VISION_RETRIES) from exc
+    except Exception as exc:  # anything else (a bug, a database hiccup): retried, then failed
+        if task.request.retries >= UNEXPECTED_RETRIES:
+            log.exception("photo %s: processing failed", pid)
+            pipeline.fail_photo(pid, f"processing_error: {type(exc).__name__}: {exc}")
+        else:
+            log.warning("photo %s: unexpected error, retrying: %r", pid, exc)
+            raise _backoff(task, exc, UNEXPECTED_RETRIES) from exc
 
 
 @celery_app.task(name="process_photo", bind=True, max_retries=VISION_RETRIES)

@@ -145,6 +145,67 @@ def test_storage_down_during_a_job_is_retried(
     assert photo["status"] == "ready" and len(calls) == 3  # failed twice (1 s, 2 s backoff), then read
 
 
+class Bug(Exception):
+    """An error none of the pipeline's handlers expects."""
+
+
+def test_unexpected_error_is_retried_then_fails_with_a_reason(
+    live_media: TestClient, committed: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.processing import pipeline, tasks
+
+    calls: list[uuid.UUID] = []
+
+    def broken(job: pipeline.PhotoJob) -> None:
+        calls.append(job.id)
+        raise Bug("the watermark font vanished")
+
+    monkeypatch.setattr(pipeline, "generate_watermark", broken)
+    monkeypatch.setattr(tasks, "UNEXPECTED_RETRIES", 2)  # 1 s, 2 s
+    t = seed_tenant(committed)
+    photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes((640, 480)))
+    live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
+    photo = wait_until(_settled(live_media, t.photographer_token, photo_id), what="photo failed")
+    assert photo["status"] == "failed"
+    assert photo["failureReason"] == "processing_error: Bug: the watermark font vanished"
+    assert calls == [uuid.UUID(photo_id)] * 3  # the first run and two retries
+
+
+def test_reconciler_requeues_photos_stuck_in_processing(live_media: TestClient, committed: Session) -> None:
+    """A run that never ended (its worker died after taking the job) leaves the photo `processing`;
+    past `processing_stale_after_s` the reconciler queues it again, once per stuck run."""
+    from datetime import UTC, datetime, timedelta
+
+    from api.processing.pipeline import reconcile_uploads
+
+    t = seed_tenant(committed)
+    stale_s = get_settings().processing_stale_after_s
+    started = {
+        "stuck": datetime.now(UTC) - timedelta(seconds=stale_s + 60),
+        "running": datetime.now(UTC) - timedelta(seconds=stale_s - 60),
+    }
+    ids: dict[str, str] = {}
+    for name, at in started.items():
+        data = jpeg_bytes((640, 480))
+        ids[name] = _upload(live_media, t.photographer_token, t.project.id, data)
+        photo = committed.get(Photo, uuid.UUID(ids[name]))
+        assert photo is not None
+        photo.status, photo.size_bytes, photo.processing_started_at = "processing", len(data), at
+    committed.commit()
+
+    assert reconcile_uploads()["requeued"] >= 1
+    reconcile_uploads()  # a second pass before the job ran queues nothing more
+
+    def requeued(name: str) -> int:
+        key = f"photo:{ids[name]}:stuck:%"
+        return committed.scalar(select(func.count()).where(OutboxMessage.dedup_key.like(key))) or 0
+
+    assert (requeued("stuck"), requeued("running")) == (1, 0)
+    assert wait_until(_settled(live_media, t.photographer_token, ids["stuck"]))["status"] == "ready"
+    committed.expire_all()
+    assert committed.get(Photo, uuid.UUID(ids["running"])).status == "processing"  # type: ignore[union-attr]
+
+
 def test_broker_down_keeps_the_job_in_the_outbox(
     live_media: TestClient, committed: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:

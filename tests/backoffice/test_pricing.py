@@ -211,6 +211,24 @@ def test_discount_patch_and_delete(
     assert backoffice.delete(path, headers=bearer(op["token"])).status_code == 204
 
 
+def test_discount_with_promo_codes_is_not_deleted(backoffice: TestClient, op: dict[str, Any]) -> None:
+    """The promo codes pointing at a discount are never deleted with it: 409 until they are gone."""
+    discount = _post(backoffice, "/v1/discounts", op["token"], {"name": "D", "type": "fixed", "value": 100})
+    promo = _post(
+        backoffice, "/v1/promo-codes", op["token"], {"code": "KEEPME", "discountId": discount["id"]}
+    )
+    path = f"/v1/discounts/{discount['id']}"
+    assert_error(backoffice.delete(path, headers=bearer(op["token"])), 409, "discount_in_use")
+    codes = backoffice.get("/v1/promo-codes", headers=bearer(op["token"])).json()
+    assert [p["id"] for p in codes] == [promo["id"]]
+    assert [d["id"] for d in backoffice.get("/v1/discounts", headers=bearer(op["token"])).json()] == [
+        discount["id"]
+    ]
+    promo_path = f"/v1/promo-codes/{promo['id']}"
+    assert backoffice.delete(promo_path, headers=bearer(op["token"])).status_code == 204
+    assert backoffice.delete(path, headers=bearer(op["token"])).status_code == 204
+
+
 # --- promo codes ---------------------------------------------------------------------------------
 
 

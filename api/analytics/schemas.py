@@ -33,9 +33,10 @@ class PhotographerPhotos(CamelModel):
 
 
 class ProjectRevenue(CamelModel):
-    """Paid purchases and their revenue per project in scope."""
+    """Paid purchases and their revenue per project in scope (a deleted project: a null id and the
+    name its purchases were made in)."""
 
-    project_id: uuid.UUID
+    project_id: uuid.UUID | None
     project_name: str
     purchases_made: int
     revenue_in_cents: int

@@ -1,11 +1,15 @@
-"""The operator's KPIs, all computed in SQL over the projects (and photographers) in scope."""
+"""The operator's KPIs, all computed in SQL over the projects (and photographers) in scope.
+
+Purchases are scoped by the operator who sold them (`purchases.operator_id`), not by a join on
+projects: a deleted project's purchases keep counting (their project is null, their name kept) until
+the scope is narrowed to given projects or photographers."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, and_, desc, distinct, exists, func, or_, select
+from sqlalchemy import Select, and_, desc, distinct, exists, func, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from api.analytics.schemas import Analytics, ConversionFunnel, Kpis, PhotographerPhotos, ProjectRevenue
@@ -54,6 +58,38 @@ def _project_scope(
     return stmt
 
 
+def _paid_purchases(operator: Operator, projects: Any, narrowed: bool) -> Any:
+    """Paid purchases the operator sold, in the projects in scope when the scope is narrowed."""
+    paid = and_(Purchase.operator_id == operator.id, Purchase.status == "paid")
+    return and_(paid, Purchase.project_id.in_(projects)) if narrowed else paid
+
+
+def _revenue_by_project(session: Session, operator: Operator, projects: Any, narrowed: bool) -> list[Any]:
+    """Each project in scope with its paid purchases; without a narrowed scope, the purchases of
+    deleted projects too, under the name they were made in (and a null id)."""
+    count, revenue = func.count(Purchase.id), func.coalesce(func.sum(Purchase.total_cents), 0)
+    live = (
+        select(Project.id.label("id"), Project.name.label("name"), count.label("n"), revenue.label("revenue"))
+        .outerjoin(Purchase, and_(Purchase.project_id == Project.id, Purchase.status == "paid"))
+        .where(Project.id.in_(projects))
+        .group_by(Project.id)
+    )
+    union: Any = live
+    if not narrowed:
+        gone = (
+            select(null().label("id"), Purchase.project_name, count, revenue)
+            .where(_paid_purchases(operator, projects, narrowed), Purchase.project_id.is_(None))
+            .group_by(Purchase.project_name)
+        )
+        union = union_all(live, gone)
+    rows = union.subquery()
+    return list(
+        session.execute(
+            select(rows).order_by(desc(rows.c.revenue), rows.c.name, rows.c.id.nulls_last())
+        ).all()
+    )
+
+
 def compute(
     session: Session,
     operator: Operator,
@@ -61,11 +97,12 @@ def compute(
     photographer_ids: list[uuid.UUID] | None,
 ) -> Analytics:
     projects = _project_scope(operator, project_ids, photographer_ids).scalar_subquery()
+    narrowed = project_ids is not None or photographer_ids is not None
     photo_filter: list[Any] = [Photo.project_id.in_(projects), Photo.status.not_in(_NOT_UPLOADED)]
     if photographer_ids is not None:
         photo_filter.append(Photo.photographer_id.in_(photographer_ids))
     photos = select(Photo.id).where(*photo_filter).scalar_subquery()
-    paid = and_(Purchase.project_id.in_(projects), Purchase.status == "paid")
+    paid = _paid_purchases(operator, projects, narrowed)
 
     def scalar(column: Any, *where: Any) -> Any:
         return select(column).where(*where).scalar_subquery()
@@ -100,14 +137,7 @@ def compute(
         .order_by(desc(photo_count), Photographer.name, Photographer.id)
     ).all()
 
-    revenue_sum = func.coalesce(func.sum(Purchase.total_cents), 0)
-    by_project = session.execute(
-        select(Project.id, Project.name, func.count(Purchase.id), revenue_sum)
-        .outerjoin(Purchase, and_(Purchase.project_id == Project.id, Purchase.status == "paid"))
-        .where(Project.id.in_(projects))
-        .group_by(Project.id)
-        .order_by(desc(revenue_sum), Project.name, Project.id)
-    ).all()
+    by_project = _revenue_by_project(session, operator, projects, narrowed)
 
     return Analytics(
         kpis=Kpis(

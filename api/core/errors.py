@@ -24,6 +24,7 @@ log = logging.getLogger("wairo.errors")
 class AppError(Exception):
     status_code = 400
     code = "bad_request"
+    headers: Mapping[str, str] | None = None  # extra response headers (e.g. Retry-After)
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
@@ -97,7 +98,7 @@ _HTTP_CODES = {
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return error_body(exc.status_code, exc.code, exc.message, exc.details)
+    return error_body(exc.status_code, exc.code, exc.message, exc.details, exc.headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

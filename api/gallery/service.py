@@ -22,9 +22,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
-from api.core.errors import Conflict, Forbidden, NotFound
+from api.core.errors import Forbidden, NotFound
 from api.core.storage import presign_get
 from api.gallery.cursor import decode_cursor, encode_cursor
+from api.media.retention import bought_object
 from api.membership.service import require_member
 from api.models import (
     Favourite,
@@ -158,16 +159,16 @@ def report_tag(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, report
     )
 
 
-def watermarked_url(photo: Photo, bucket: str | None) -> str:
-    key = photo.variants.get(WATERMARKED)
-    if key is None:
-        raise Conflict("The watermarked photo is not ready yet.", code="variant_not_ready")
+def watermarked_url(session: Session, photo_id: uuid.UUID) -> str:
+    """A presigned GET of what a purchase of the photo buys (its retained copy once it is deleted)."""
+    bucket, key = bought_object(session, photo_id)
     return presign_get(key, bucket=bucket, ttl_s=get_settings().download_url_ttl_s)
 
 
 def download(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID) -> str:
-    """A presigned GET of the watermarked photo for a buyer; counts the download."""
-    photo = member_photo(session, user_id, photo_id)
+    """A presigned GET of the watermarked photo for a buyer; counts the download. The paid right is
+    what entitles: no membership is required, and a deleted photo stays downloadable."""
+    url = watermarked_url(session, photo_id)
     right = (
         select(PurchaseDownload.id)
         .join(Purchase, Purchase.id == PurchaseDownload.purchase_id)
@@ -184,4 +185,4 @@ def download(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID) -> str:
     )
     if counted is None:
         raise Forbidden("Buy this photo to download it.", code="purchase_required")
-    return watermarked_url(photo, session.get_one(Project, photo.project_id).bucket)
+    return url

@@ -18,6 +18,7 @@ from api.consent.service import has_active_consent
 from api.core.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
 from api.core.ratelimit import hit
 from api.core.storage import default_bucket, presign_get, presign_put
+from api.media import retention
 from api.media.access import assigned_project
 from api.media.completion import photo_bucket
 from api.media.schemas import (
@@ -283,13 +284,13 @@ def list_photos(
 
 
 def delete_photo(session: Session, photo: Photo) -> None:
-    """Rows first (faces and tags cascade in the database), then the objects by a job after commit."""
+    """A bought photo's watermarked object is retained first (api/media/retention.py); then the rows
+    (faces, tags, favourites cascade in the database; purchases stay), then every object of the photo
+    by a job after commit."""
     keys, bucket = photo_keys(photo), photo_bucket(session, photo)
+    retention.retain_bought(session, bucket, Photo.id == photo.id)
     session.execute(delete(Photo).where(Photo.id == photo.id))
-    payload: dict[str, Any] = {"keys": keys}
-    if bucket != default_bucket():
-        payload["bucket"] = bucket
-    enqueue_job(session, "delete_objects", payload)
+    retention.queue_object_deletion(session, bucket, keys=keys)
 
 
 def view_url(session: Session, photo: Photo, variant: str) -> str:

@@ -129,6 +129,8 @@ def delete_objects(
     try:
         return pipeline.delete_objects(bucket or default_bucket(), keys or [], prefixes or [])
     except STORAGE_ERRORS as exc:
+        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+            return 0  # a project's own bucket already removed (the operator's finalizer): nothing left
         raise _backoff(self, exc, 10, cap_s=300) from exc
 
 

@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import BadRequest, Conflict, NotFound, Unprocessable
 from api.core.security import hash_token, new_token
+from api.core.storage import default_bucket
 from api.deps import Staff
+from api.media.retention import queue_object_deletion, retain_bought
 from api.models import (
     Discount,
     Invite,
     Operator,
+    Photo,
     Photographer,
     Project,
     ProjectDiscount,
@@ -28,6 +31,7 @@ from api.models import (
     User,
 )
 from api.outbox import enqueue_job, queue_email
+from api.projects.lifecycle import photographer_sees
 from api.projects.schemas import (
     BulkInvite,
     BulkInviteResult,
@@ -67,11 +71,9 @@ def _assigned(photographer_id: uuid.UUID) -> Any:
 
 
 def get_assigned(session: Session, photographer: Photographer, project_id: uuid.UUID) -> Project:
-    """An assigned, not archived project (archiving hides a project from photographers)."""
+    """An assigned project the photographer sees (api.projects.lifecycle: archived ones are hidden)."""
     project = session.scalar(
-        select(Project).where(
-            Project.id == project_id, _assigned(photographer.id), Project.status != "archived"
-        )
+        select(Project).where(Project.id == project_id, _assigned(photographer.id), photographer_sees())
     )
     if project is None:
         raise NotFound("Project not found.")
@@ -92,10 +94,10 @@ def list_for_operator(session: Session, operator: Operator) -> list[ProjectSumma
 
 
 def list_for_photographer(session: Session, photographer: Photographer) -> list[ProjectSummary]:
-    """Assigned projects, archived ones excluded (archiving hides a project from all views)."""
+    """Assigned projects the photographer sees (api.projects.lifecycle: archived ones are hidden)."""
     rows = session.scalars(
         select(Project)
-        .where(_assigned(photographer.id), Project.status != "archived")
+        .where(_assigned(photographer.id), photographer_sees())
         .order_by(Project.created_at.desc())
     )
     return [ProjectSummary.model_validate(p) for p in rows]
@@ -189,14 +191,17 @@ def change_status(session: Session, project: Project, status: str, provisioner: 
 
 
 def delete_project(session: Session, project: Project, provisioner: Provisioner) -> None:
-    """Delete the rows (cascades) and, after commit, the project's objects in storage."""
+    """Retain the bought photos' watermarked objects in the platform bucket (before the project's
+    own bucket may go, see api/media/retention.py), delete the rows (cascades; purchases stay, their
+    project becoming NULL) and, after commit, the project's objects in storage."""
+    bucket = project.bucket or default_bucket()  # a bucket override; the platform bucket otherwise
+    retain_bought(session, bucket, Photo.project_id == project.id)
     provisioner.project_deleted(project)
     session.delete(project)
     session.flush()
-    payload: dict[str, Any] = {"prefixes": [f"photos/{project.id}/"]}
-    if project.bucket:  # a bucket override; the platform bucket otherwise
-        payload["bucket"] = project.bucket
-    enqueue_job(session, "delete_objects", payload, dedup_key=f"delete_objects:project:{project.id}")
+    queue_object_deletion(
+        session, bucket, prefixes=[f"photos/{project.id}/"], dedup_key=f"delete_objects:project:{project.id}"
+    )
 
 
 # --- photographers -------------------------------------------------------------------------------

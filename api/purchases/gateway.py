@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import stripe
@@ -14,9 +16,30 @@ from api.settings import get_settings
 log = logging.getLogger("wairo.stripe")
 
 
+RETRY_AFTER_S = 5
+
+
 class PaymentProviderUnavailable(AppError):
+    """Stripe cannot be reached or limits our rate: worth retrying shortly."""
+
     status_code = 503
     code = "payment_provider_unavailable"
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+
+
+class PaymentRequestRejected(AppError):
+    """Stripe refused the request as invalid (e.g. an amount below the currency's minimum)."""
+
+    status_code = 422
+    code = "payment_rejected"
+
+
+class PaymentProviderFault(AppError):
+    """Our side of the Stripe integration is broken (a bad key, a missing permission) or Stripe
+    answered something unexpected: the platform's fault, not the buyer's, and retrying won't help."""
+
+    status_code = 502
+    code = "payment_provider_error"
 
 
 def _configure() -> None:
@@ -25,21 +48,42 @@ def _configure() -> None:
     stripe.api_base = settings.stripe_api_base
 
 
-def create_payment_intent(purchase_id: uuid.UUID, amount_cents: int, currency: str) -> tuple[str, str]:
-    """(PaymentIntent id, client secret); the purchase id is the idempotency key."""
+@contextmanager
+def _stripe_call(action: str) -> Iterator[None]:
+    """Stripe's errors by kind as the API's errors (see the classes above)."""
     _configure()
     try:
+        yield
+    except stripe.InvalidRequestError as exc:
+        log.info("%s refused by Stripe: %s", action, exc)
+        raise PaymentRequestRejected(
+            exc.user_message or "The payment provider refused the request.",
+            details={"stripeCode": exc.code} if exc.code else None,
+        ) from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
+        log.warning("%s: Stripe unavailable: %s", action, exc)
+        raise PaymentProviderUnavailable("The payment provider is unavailable, try again.") from exc
+    except (stripe.AuthenticationError, stripe.PermissionError) as exc:
+        log.error("%s: Stripe refused our credentials (check WAIRO_STRIPE_API_KEY): %s", action, exc)
+        raise PaymentProviderFault(
+            "The payment provider is misconfigured on our side.", code="payment_provider_misconfigured"
+        ) from exc
+    except stripe.StripeError as exc:
+        log.exception("%s: unexpected Stripe error", action)
+        raise PaymentProviderFault("The payment provider answered unexpectedly.") from exc
+
+
+def create_payment_intent(purchase_id: uuid.UUID, amount_cents: int, currency: str) -> tuple[str, str]:
+    """(PaymentIntent id, client secret); the purchase id is the idempotency key."""
+    with _stripe_call("PaymentIntent creation"):
         intent = stripe.PaymentIntent.create(
             amount=amount_cents,
             currency=currency,
             metadata={"purchaseId": str(purchase_id)},
             idempotency_key=str(purchase_id),
         )
-    except stripe.StripeError as exc:
-        log.warning("PaymentIntent creation failed: %s", exc)
-        raise PaymentProviderUnavailable("The payment provider is unavailable, try again.") from exc
     if not intent.client_secret:
-        raise PaymentProviderUnavailable("The payment provider returned no client secret.")
+        raise PaymentProviderFault("The payment provider returned no client secret.")
     return intent.id, intent.client_secret
 
 

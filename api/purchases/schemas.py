@@ -35,7 +35,7 @@ class PurchaseCreatedOut(CamelModel):
 class PurchaseOut(CamelModel):
     id: uuid.UUID
     status: str
-    project_id: uuid.UUID
+    project_id: uuid.UUID | None  # null once the project is deleted (its name is kept)
     project_name: str
     photo_count: int
     photos_downloaded: int

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import BadRequest, Unprocessable
 from api.gallery.cursor import decode_cursor, encode_cursor
+from api.media import retention
 from api.membership.service import require_member
 from api.models import (
     Operator,
@@ -194,6 +195,7 @@ def mark_refunded(session: Session, purchase: Purchase) -> bool:
     purchase.status = "refunded"
     session.execute(delete(PurchaseDownload).where(PurchaseDownload.purchase_id == purchase.id))
     _release_promo_use(session, purchase)
+    retention.release(session, purchase.id)
     return True
 
 
@@ -261,13 +263,13 @@ def send_purchase_confirmation(session: Session, purchase_id: uuid.UUID) -> None
     if purchase is None or purchase.status != "paid" or purchase.confirmation_emailed_at is not None:
         return
     user = session.get_one(User, purchase.user_id)
-    project = session.get_one(Project, purchase.project_id)
+    project_name = purchase.project_name  # the project may be deleted by now
     total = f"{purchase.total_cents / 100:.2f} {purchase.currency.upper()}"
     body = (
         f"Hello {user.name},\n\nThank you for your purchase of {purchase.photo_count} photo(s) from "
-        f"{project.name} ({total}). Your photos are ready to download in the Wairo app.\n"
+        f"{project_name} ({total}). Your photos are ready to download in the Wairo app.\n"
     )
-    queue_email(session, user.email, f"Your photos from {project.name}", body, "purchase_confirmed")
+    queue_email(session, user.email, f"Your photos from {project_name}", body, "purchase_confirmed")
     purchase.confirmation_emailed_at = datetime.now(UTC)
 
 
@@ -284,8 +286,7 @@ def list_purchases(
         .scalar_subquery()
     )
     query = (
-        select(Purchase, Project.name.label("project_name"), downloaded.label("photos_downloaded"))
-        .join(Project, Project.id == Purchase.project_id)
+        select(Purchase, Purchase.project_name, downloaded.label("photos_downloaded"))
         .where(Purchase.user_id == user_id)
         .order_by(Purchase.created_at.desc(), Purchase.id.desc())
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.core.errors import Forbidden, NotFound
 from api.core.security import hash_token, new_token
 from api.gallery.service import member_photo, paid_purchase_includes, watermarked_url
-from api.models import Photo, Project, ShareLink
+from api.models import ShareLink
 from api.settings import get_settings
 
 
@@ -40,22 +40,21 @@ def create_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, ttl_
 
 
 def open_share(session: Session, token: str) -> tuple[uuid.UUID, str]:
-    """(photo id, presigned watermarked URL) for a live link; 404 for anything else."""
-    row = session.execute(
-        select(Photo, Project.bucket)
-        .join(ShareLink, ShareLink.photo_id == Photo.id)
-        .join(Project, Project.id == Photo.project_id)
-        .where(
+    """(photo id, presigned watermarked URL) for a live link; 404 for anything else. A link to a
+    deleted photo serves its retained copy while a purchase holds it."""
+    photo_id = session.scalar(
+        select(ShareLink.photo_id).where(
             ShareLink.token_hash == hash_token(token),
             ShareLink.revoked_at.is_(None),
             ShareLink.expires_at > func.now(),
-            Photo.status == "ready",
         )
-    ).first()
-    if row is None:
+    )
+    if photo_id is None:
         raise NotFound("This share link does not exist or has expired.")
-    photo, bucket = row
-    return photo.id, watermarked_url(photo, bucket)
+    try:
+        return photo_id, watermarked_url(session, photo_id)
+    except NotFound as exc:
+        raise NotFound("This share link does not exist or has expired.") from exc
 
 
 def revoke_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, share_id: uuid.UUID) -> None:

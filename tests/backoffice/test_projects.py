@@ -301,7 +301,7 @@ def test_link_list_and_unlink_discounts(
     )
 
 
-def test_delete_cascades_through_photos_members_and_purchases(
+def test_delete_cascades_through_photos_and_members_but_keeps_purchases(
     backoffice: TestClient, op: dict[str, Any], photographer: dict[str, Any], db: Session
 ) -> None:
     project = make_project(backoffice, op["token"])
@@ -322,9 +322,16 @@ def test_delete_cascades_through_photos_members_and_purchases(
     purchase = add_purchase(db, project["id"], buyer)
     db.add(PurchaseDownload(purchase_id=purchase.id, photo_id=photo.id))
     db.commit()
+    photo_id = photo.id
     assert backoffice.delete(f"/v1/projects/{project['id']}", headers=bearer(op["token"])).status_code == 204
-    assert db.scalars(select(Purchase.id).where(Purchase.id == purchase.id)).all() == []
-    assert db.scalars(select(Photo.id).where(Photo.id == photo.id)).all() == []
+    assert db.scalars(select(Photo.id).where(Photo.id == photo_id)).all() == []
+    # What was bought survives: the purchase (its project NULL, its name kept) and its download right.
+    db.expire_all()
+    kept = db.get_one(Purchase, purchase.id)
+    assert (kept.project_id, kept.project_name, kept.status) == (None, project["name"], "paid")
+    assert db.scalars(
+        select(PurchaseDownload.photo_id).where(PurchaseDownload.purchase_id == kept.id)
+    ).all() == [photo_id]
     # The photographer is free again, and can now be deleted.
     assert (
         backoffice.delete(f"/v1/photographers/{photographer['id']}", headers=bearer(op["token"])).status_code

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
+import pytest
+import stripe
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.db import session_scope
@@ -17,6 +21,7 @@ from api.demo.attendee import pay_with_test_card
 from api.models import EmailMessage, OutboxMessage, PromoCodeUsage, Purchase, PurchaseDownload, StripeEvent
 from api.purchases.service import process_stripe_event, send_purchase_confirmation
 from api.settings import get_settings
+from api.stack.processes import free_port
 from tests.conftest import bearer
 from tests.main.conftest import Builder, Shop, make_shop, sign_stripe_payload, stripe_event
 
@@ -229,3 +234,93 @@ def test_localstripe_delivers_its_own_signed_webhook(live_main_api: str, infra: 
         download = api.get(f"/v1/photos/{shop.photos[0].id}/download")
         assert download.status_code == 200
         assert httpx.get(download.json()["downloadUrl"]).status_code == 200
+
+
+# -- Stripe errors by kind -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stripe_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], None]]:
+    """Point this test's Stripe settings elsewhere (WAIRO_STRIPE_*), restored afterwards."""
+
+    def set_env(name: str, value: str) -> None:
+        monkeypatch.setenv(f"WAIRO_STRIPE_{name.upper()}", value)
+        get_settings.cache_clear()
+
+    yield set_env
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _refused(main_api: TestClient, shop: Shop, db: Session, status: int, code: str) -> dict[str, Any]:
+    """The purchase is refused with this error body and leaves no purchase behind."""
+    body = {"projectId": str(shop.project.id), "photoIds": [str(shop.photos[0].id)]}
+    response = main_api.post("/v1/purchases", json=body, headers=bearer(shop.buyer.token))
+    assert response.status_code == status, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == code
+    assert db.scalar(select(func.count()).where(Purchase.user_id == shop.buyer.id)) == 0
+    if status == 503:
+        assert response.headers["Retry-After"] == "5"
+    else:
+        assert "Retry-After" not in response.headers
+    return error
+
+
+def _inject(monkeypatch: pytest.MonkeyPatch, error: stripe.StripeError) -> None:
+    """localstripe cannot produce this error kind: the Stripe call raises it instead."""
+
+    def create(**_: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(stripe.PaymentIntent, "create", create)
+
+
+def test_amount_below_the_currency_minimum_is_422_with_stripes_message(
+    main_api: TestClient, shop: Shop, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Injected: localstripe accepts any positive amount (1 cent included); Stripe answers this.
+    message = "Amount must be at least €0.50 eur"
+    _inject(
+        monkeypatch, stripe.InvalidRequestError(message, "amount", code="amount_too_small", http_status=400)
+    )
+    error = _refused(main_api, shop, db, 422, "payment_rejected")
+    assert error["message"] == message and error["details"] == {"stripeCode": "amount_too_small"}
+
+
+def test_a_bad_api_key_is_a_logged_502(
+    main_api: TestClient,
+    shop: Shop,
+    db: Session,
+    stripe_env: Callable[[str, str], None],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Real: localstripe answers 401 to a key that is not a secret key (sk_...).
+    stripe_env("api_key", "pk_test_not_a_secret_key")
+    with caplog.at_level(logging.ERROR, logger="wairo.stripe"):
+        _refused(main_api, shop, db, 502, "payment_provider_misconfigured")
+    assert any("WAIRO_STRIPE_API_KEY" in r.getMessage() for r in caplog.records)
+
+
+def test_a_missing_permission_is_a_502(
+    main_api: TestClient, shop: Shop, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Injected: localstripe has no restricted keys, so it never answers 403.
+    _inject(monkeypatch, stripe.PermissionError("The provided key does not have access.", http_status=403))
+    _refused(main_api, shop, db, 502, "payment_provider_misconfigured")
+
+
+def test_stripe_unreachable_is_503_with_retry_after(
+    main_api: TestClient, shop: Shop, db: Session, stripe_env: Callable[[str, str], None]
+) -> None:
+    # Real: nothing listens on this port.
+    stripe_env("api_base", f"http://127.0.0.1:{free_port()}")
+    _refused(main_api, shop, db, 503, "payment_provider_unavailable")
+
+
+def test_stripe_rate_limit_is_503_with_retry_after(
+    main_api: TestClient, shop: Shop, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Injected: localstripe never rate-limits.
+    _inject(monkeypatch, stripe.RateLimitError("Too many requests.", http_status=429))
+    _refused(main_api, shop, db, 503, "payment_provider_unavailable")

@@ -31,7 +31,6 @@ from api.models import (
     User,
 )
 from api.outbox import enqueue_job, queue_email
-from api.projects.lifecycle import photographer_sees
 from api.projects.schemas import (
     BulkInvite,
     BulkInviteResult,
@@ -71,9 +70,11 @@ def _assigned(photographer_id: uuid.UUID) -> Any:
 
 
 def get_assigned(session: Session, photographer: Photographer, project_id: uuid.UUID) -> Project:
-    """An assigned project the photographer sees (api.projects.lifecycle: archived ones are hidden)."""
+    """An assigned, not archived project (archiving hides a project from photographers)."""
     project = session.scalar(
-        select(Project).where(Project.id == project_id, _assigned(photographer.id), photographer_sees())
+        select(Project).where(
+            Project.id == project_id, _assigned(photographer.id), Project.status != "archived"
+        )
     )
     if project is None:
         raise NotFound("Project not found.")
@@ -94,10 +95,10 @@ def list_for_operator(session: Session, operator: Operator) -> list[ProjectSumma
 
 
 def list_for_photographer(session: Session, photographer: Photographer) -> list[ProjectSummary]:
-    """Assigned projects the photographer sees (api.projects.lifecycle: archived ones are hidden)."""
+    """Assigned projects, archived ones excluded (archiving hides a project from all views)."""
     rows = session.scalars(
         select(Project)
-        .where(_assigned(photographer.id), photographer_sees())
+        .where(_assigned(photographer.id), Project.status != "archived")
         .order_by(Project.created_at.desc())
     )
     return [ProjectSummary.model_validate(p) for p in rows]

@@ -22,7 +22,7 @@ from sqlalchemy import and_, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from api.consent.service import has_active_consent
+from api.consent.service import lock_live_consents
 from api.models import Consent, Face, Photo, PhotoTag, ProjectMember, Selfie
 from vision.matching import assign_tags, margin_for, threshold_for
 from vision.schemas import MatchRequest, MatchResponse, Matrix
@@ -75,7 +75,7 @@ def cluster_faces(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -
     member = session.scalar(
         select(exists().where(ProjectMember.user_id == user_id, ProjectMember.project_id == project_id))
     )
-    if not member or not has_active_consent(session, user_id):
+    if not member or user_id not in lock_live_consents(session, [user_id]):
         return 0
     selfie = latest_approved_selfie(session, user_id)
     if selfie is None or selfie.model is None:
@@ -202,7 +202,8 @@ def _model_tags(
 def rematch_project(session: Session, project_id: uuid.UUID, match: Matcher) -> RematchSummary:
     """Recompute every auto tag of the project and make the stored ones equal to the result:
     new ones inserted, moved ones updated, vanished ones soft-deleted. Confirmed tags stay (and a
-    user already confirmed on a photo gets no auto tag there)."""
+    user already confirmed on a photo gets no auto tag there). A user whose consent was revoked
+    during the computation gets no tag (see `lock_live_consents`)."""
     _lock_matching(session, project_id)
     members, faces = 0, 0
     wanted: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, float]] = {}
@@ -211,6 +212,10 @@ def rematch_project(session: Session, project_id: uuid.UUID, match: Matcher) -> 
         compared, tags = _model_tags(session, project_id, model, rows, match)
         faces += compared
         wanted.update(tags)
+    # The write phase: consents re-checked and locked now (the vision call above may be long, and
+    # a revocation must not wait for it), before any tag is read or written.
+    consenting = lock_live_consents(session, {user_id for user_id, _ in wanted})
+    wanted = {key: tag for key, tag in wanted.items() if key[0] in consenting}
     existing: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, uuid.UUID | None]] = {}
     for row in session.execute(
         select(PhotoTag.id, PhotoTag.user_id, PhotoTag.photo_id, PhotoTag.face_id, PhotoTag.source)

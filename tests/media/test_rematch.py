@@ -8,18 +8,22 @@ tests/media/test_pipeline.py runs the trigger → worker → service path end to
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from api.consent.service import has_active_consent, revoke_biometric_consent
+from api.db import get_engine, get_sessionmaker
 from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
-from api.processing.matching import rematch_project
-from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user
+from api.processing.matching import cluster_faces, rematch_project
+from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user, wait_until
 from vision.schemas import MatchRequest, MatchResponse
 from vision.serve.convert import match_response
 
@@ -211,3 +215,73 @@ def test_rematch_is_refused_outside_the_operators_projects(backoffice: TestClien
     bad = _rematch(backoffice, mine, "not-a-uuid")
     assert bad.status_code == 422 and "error" in bad.json()
     assert _jobs(db, mine.project.id, theirs.project.id) == []
+
+
+def _waiting_on_a_lock(backend_pid: int) -> bool:
+    """Whether that backend waits for a row lock (read in a fresh transaction: pg_stat_activity is
+    a snapshot per transaction)."""
+    with get_engine().connect() as conn:
+        state = conn.execute(
+            text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": backend_pid}
+        ).scalar()
+    return state == "Lock"
+
+
+@pytest.mark.parametrize("job", ["cluster_faces", "rematch_project"])
+@pytest.mark.parametrize("first", ["matching", "revocation"])
+def test_revocation_racing_matching_leaves_no_live_auto_tag(
+    infra: dict[str, str], committed: Session, job: str, first: str
+) -> None:
+    """Two real connections: one holds its transaction open after matching (or revoking), the
+    other runs the opposite in a thread meanwhile; once both committed the revoked user has no live
+    auto tag, whichever went first."""
+    t = seed_tenant(committed)
+    face = _unit()
+    user_id = _guest(committed, t.project, face)
+    _photo(committed, t.project, [face + 0.01])
+    committed.commit()
+
+    def matching(session: Session) -> None:
+        if job == "cluster_faces":
+            cluster_faces(session, user_id, t.project.id)
+        else:
+            rematch_project(session, t.project.id, _matcher([]))
+
+    def revoking(session: Session) -> None:
+        revoke_biometric_consent(session, user_id)
+
+    hold, race = (matching, revoking) if first == "matching" else (revoking, matching)
+    holder, racer = get_sessionmaker()(), get_sessionmaker()()
+    errors: list[BaseException] = []
+
+    def run_racer() -> None:
+        try:
+            race(racer)
+            racer.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        hold(holder)  # its transaction stays open
+        if first == "matching":
+            assert {u for u, _, _ in _live_tags(holder, t.project)} == {user_id}  # it did match
+        racer_pid = int(racer.scalar(select(func.pg_backend_pid())) or 0)
+        thread = threading.Thread(target=run_racer)
+        thread.start()
+        wait_until(
+            lambda: not thread.is_alive() or _waiting_on_a_lock(racer_pid), what="the racer blocked or done"
+        )
+        holder.commit()
+        thread.join(timeout=60)
+        assert not thread.is_alive() and errors == []
+    finally:
+        holder.close()
+        racer.close()
+    committed.expire_all()
+    assert _live_tags(committed, t.project) == set()
+    assert not has_active_consent(committed, user_id)
+    # The selfie deletion job stays unsent; other tests count the outbox's deletion jobs.
+    committed.execute(
+        delete(OutboxMessage).where(OutboxMessage.payload["keys"][0].astext.like(f"selfies/{user_id}/%"))
+    )
+    committed.commit()

@@ -227,7 +227,12 @@ def test_delete_removes_rows_and_enqueues_object_deletion(
     assert response.status_code == 204 and response.content == b""
     assert db.get(Project, uuid.UUID(project["id"])) is None
     assert _terms(db, project["id"]) == []
-    jobs = db.scalars(select(OutboxMessage).where(OutboxMessage.task == "delete_objects")).all()
+    jobs = db.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.task == "delete_objects",
+            OutboxMessage.dedup_key == f"delete_objects:project:{project['id']}",
+        )
+    ).all()
     assert [j.payload for j in jobs] == [{"prefixes": [f"photos/{project['id']}/"]}]
     assert_error(backoffice.get(path, headers=bearer(op["token"])), 404)
 

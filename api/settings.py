@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     stripe_api_key: str = "sk_test_wairo_dev"
     stripe_api_base: str = "http://127.0.0.1:8420"
     stripe_webhook_secret: str = DEV_STRIPE_WEBHOOK_SECRET
+    # How long a pending purchase (an open payment sheet) reserves its promo code use.
+    checkout_window_s: int = 15 * 60
 
     # Vision service (Ray Serve).
     vision_url: str = "http://127.0.0.1:8000"

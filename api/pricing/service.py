@@ -153,9 +153,10 @@ def update_promo_code(
     promo = _get(session, PromoCode, operator, promo_id, "Promo code")
     changes = data.changes()
     max_uses = changes.get("max_uses", promo.max_uses)
-    if max_uses is not None and max_uses < promo.used_count:
+    within_cap = promo.used_count - promo.overrun_count  # overruns: paid after the cap was reached
+    if max_uses is not None and max_uses < within_cap:
         raise Conflict(
-            f"maxUses cannot be below the {promo.used_count} use(s) already counted.", code="below_used_count"
+            f"maxUses cannot be below the {within_cap} use(s) already counted.", code="below_used_count"
         )
     return _patch(session, promo, changes)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi.responses import JSONResponse
 
+from api.core.errors import error_body
 from api.deps import CurrentUser, SessionDep
 from api.gallery.cursor import NEXT_CURSOR_HEADER, Cursor, Limit
 from api.purchases import service
@@ -18,9 +20,15 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/v1/purchases", status_code=status.HTTP_201_CREATED)
-def create_purchase(body: CreatePurchase, user: CurrentUser, session: SessionDep) -> PurchaseCreatedOut:
-    created = service.create_purchase(session, user, body)
+@router.post("/v1/purchases", status_code=status.HTTP_201_CREATED, response_model=PurchaseCreatedOut)
+def create_purchase(
+    body: CreatePurchase, user: CurrentUser, session: SessionDep
+) -> PurchaseCreatedOut | JSONResponse:
+    try:
+        created = service.create_purchase(session, user, body)
+    except service.CheckoutConflict as exc:
+        # Answered, not raised: the session keeps (commits) what Stripe said about the earlier one.
+        return error_body(exc.status_code, exc.code, exc.message)
     purchase = created.purchase
     return PurchaseCreatedOut(
         purchase_id=purchase.id,

@@ -87,6 +87,28 @@ def create_payment_intent(purchase_id: uuid.UUID, amount_cents: int, currency: s
     return intent.id, intent.client_secret
 
 
+_CANCELABLE_STATES = {
+    "requires_payment_method",
+    "requires_confirmation",
+    "requires_action",
+    "requires_capture",
+}
+
+
+def cancel_payment_intent(intent_id: str) -> str:
+    """Cancel the PaymentIntent if it still can be; its status on Stripe afterwards: `canceled`,
+    or `succeeded` / `processing` when the payment went (or is going) through first."""
+    with _stripe_call("PaymentIntent cancellation"):
+        try:
+            return str(stripe.PaymentIntent.cancel(intent_id).status)
+        except stripe.InvalidRequestError:
+            # Stripe refuses to cancel in any other state: already canceled, processing, succeeded.
+            status = str(stripe.PaymentIntent.retrieve(intent_id).status)
+    if status in _CANCELABLE_STATES:
+        raise PaymentProviderFault("The payment provider refused to cancel an open payment.")
+    return status
+
+
 def verify_webhook(payload: bytes, signature: str | None) -> dict[str, Any]:
     """The verified event as a dict; ValueError for a bad payload or signature."""
     if not signature:

@@ -8,9 +8,10 @@
   active in-window discount, under its global cap and the buyer's per-user cap; otherwise 422
   (`invalid_promo_code`, `promo_code_exhausted`, `promo_code_limit_reached`,
   `promo_code_not_applicable`). Caps count paid uses (`used_count`, `promo_code_usages`) plus
-  pending purchases that reserved the code within `RESERVATION_WINDOW`; the promo row is locked
-  (`FOR UPDATE`) until the purchase commits, so two buyers racing for the last use cannot both
-  get it.
+  pending purchases that reserved the code within the checkout window (`checkout_window_s`; a
+  buyer's own earlier checkout in the project is superseded before this check); the promo row is
+  locked (`FOR UPDATE`) until the purchase commits, so two buyers racing for the last use cannot
+  both get it. Overruns (uses paid after the cap was reached) do not count against the cap.
 - Discounts never stack: the single largest saving wins (on a tie, an automatic discount rather
   than the promo code, so no promo use is spent); the saving never exceeds the subtotal.
 - Percentage and bundle values are percents (rounded half up to the cent); fixed values are cents.
@@ -27,8 +28,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Unprocessable
 from api.models import Discount, PricingRule, Project, ProjectDiscount, PromoCode, PromoCodeUsage, Purchase
-
-RESERVATION_WINDOW = timedelta(hours=1)
+from api.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,13 @@ def project_offers(session: Session, project: Project, photo_count: int, subtota
 
 
 def _reserved(session: Session, promo_id: uuid.UUID, user_id: uuid.UUID | None = None) -> int:
-    """Pending purchases holding a use of the promo code (of one user when given)."""
+    """Pending purchases holding a use of the promo code (of one user when given): a pending
+    purchase reserves it for the checkout window at most."""
+    window = timedelta(seconds=get_settings().checkout_window_s)
     query = select(func.count()).where(
         Purchase.promo_code_id == promo_id,
         Purchase.status == "pending",
-        Purchase.created_at > func.now() - RESERVATION_WINDOW,
+        Purchase.created_at > func.now() - window,
     )
     if user_id is not None:
         query = query.where(Purchase.user_id == user_id)
@@ -114,7 +116,8 @@ def promo_offer(
     )
     if promo is None or discount is None:
         raise Unprocessable("The promo code is invalid or expired.", code="invalid_promo_code")
-    if promo.max_uses is not None and promo.used_count + _reserved(session, promo.id) >= promo.max_uses:
+    within_cap = promo.used_count - promo.overrun_count
+    if promo.max_uses is not None and within_cap + _reserved(session, promo.id) >= promo.max_uses:
         raise Unprocessable("The promo code has been used up.", code="promo_code_exhausted")
     if promo.max_uses_per_user is not None:
         used = session.scalar(

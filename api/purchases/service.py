@@ -5,10 +5,15 @@ rules), stores the purchase and, when something is to pay, a Stripe PaymentInten
 purchase is paid at once. Stripe webhooks are stored once per event id and handled by
 `process_stripe_event`, which is idempotent and tolerates any delivery order:
 
-- `payment_intent.succeeded`: pending/failed → paid (never from refunded), promo use counted once,
+- `payment_intent.succeeded`: pending/failed/canceled → paid (never from refunded: money Stripe
+  took is never refused), promo use counted once (over the cap it is recorded as an overrun),
   download rights granted, confirmation email job enqueued once;
 - `payment_intent.payment_failed`: pending → failed (a paid purchase is never downgraded);
+- `payment_intent.canceled`: pending/failed → canceled;
 - `charge.refunded`: → refunded, download rights revoked, its promo use given back.
+
+Checkout: a buyer's new purchase in a project supersedes their earlier unpaid one there (see
+`_supersede_earlier_checkouts`), so an abandoned payment sheet holds nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from sqlalchemy import Row, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from api.core.errors import BadRequest, Unprocessable
+from api.core.errors import BadRequest, Conflict, Unprocessable
 from api.gallery.cursor import decode_cursor, encode_cursor
 from api.media import retention
 from api.membership.service import require_member
@@ -33,6 +38,7 @@ from api.models import (
     Operator,
     Photo,
     Project,
+    ProjectMember,
     PromoCode,
     PromoCodeUsage,
     Purchase,
@@ -54,6 +60,12 @@ class Created:
     client_secret: str | None
 
 
+class CheckoutConflict(Conflict):
+    """The new purchase is refused because an earlier checkout of the buyer can no longer be
+    canceled. Raised after the session recorded what Stripe said about it (e.g. now paid): the
+    endpoint answers it and still commits."""
+
+
 def create_purchase(session: Session, user: User, data: CreatePurchase) -> Created:
     require_member(session, user.id, data.project_id)
     project = session.get_one(Project, data.project_id)
@@ -69,6 +81,7 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     unit = pricing.unit_price_cents(session, project)
     subtotal = unit * count
     offers = pricing.project_offers(session, project, count, subtotal)
+    _supersede_earlier_checkouts(session, user.id, project.id)
     if data.promo_code:
         offers.append(pricing.promo_offer(session, project, user.id, data.promo_code, count, subtotal))
     best = pricing.best_offer(offers)
@@ -115,8 +128,50 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     return Created(purchase, client_secret)
 
 
+def _supersede_earlier_checkouts(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> None:
+    """Cancel the buyer's unpaid purchases in this project (their PaymentIntents on Stripe), which
+    releases what they reserved. One whose payment Stripe reports succeeded is paid instead, and
+    the new purchase is refused (never two charges); so is it while a payment is still processing.
+    The member row's lock serialises one buyer's checkouts in a project."""
+    session.execute(
+        select(ProjectMember.id)
+        .where(ProjectMember.user_id == user_id, ProjectMember.project_id == project_id)
+        .with_for_update()
+    )
+    earlier = session.scalars(
+        select(Purchase)
+        .where(
+            Purchase.user_id == user_id,
+            Purchase.project_id == project_id,
+            Purchase.status.in_(("pending", "failed")),
+        )
+        .with_for_update()
+    ).all()
+    outcomes: set[str] = set()
+    for purchase in earlier:
+        intent_id = purchase.stripe_payment_intent_id
+        outcome = gateway.cancel_payment_intent(intent_id) if intent_id else "canceled"
+        if outcome == "succeeded":
+            mark_paid(session, purchase)
+        elif outcome == "canceled":
+            mark_canceled(purchase)
+        outcomes.add(outcome)
+    if "succeeded" in outcomes:
+        raise CheckoutConflict(
+            "Your earlier checkout in this project was paid in the meantime; see your purchases.",
+            code="checkout_already_paid",
+        )
+    if outcomes - {"canceled"}:
+        raise CheckoutConflict(
+            "Your earlier payment in this project is still being processed; try again shortly.",
+            code="checkout_in_progress",
+        )
+
+
 def _count_promo_use(session: Session, purchase: Purchase) -> None:
-    """Record the promo use once per purchase; the counter moves under the promo row's lock."""
+    """Record the promo use once per purchase; the counter moves under the promo row's lock. A use
+    past the cap (a payment Stripe reports succeeded after the code ran out) is honoured and
+    recorded as an overrun."""
     if purchase.promo_code_id is None:
         return
     promo = session.scalar(select(PromoCode).where(PromoCode.id == purchase.promo_code_id).with_for_update())
@@ -130,17 +185,19 @@ def _count_promo_use(session: Session, purchase: Purchase) -> None:
     )
     if recorded is None:
         return
-    if promo.max_uses is not None and promo.used_count >= promo.max_uses:
-        # The buyer already paid the discounted price: honour it, but never break the cap.
+    if promo.max_uses is not None and promo.used_count >= promo.max_uses + promo.overrun_count:
         log.warning("promo code %s over its cap when purchase %s was paid", promo.code, purchase.id)
-        return
+        promo.overrun_count += 1
     promo.used_count += 1
 
 
 def mark_paid(session: Session, purchase: Purchase) -> bool:
-    """pending/failed → paid with its side effects; False (no-op) from any other status."""
-    if purchase.status not in ("pending", "failed"):
+    """pending/failed/canceled → paid with its side effects; False (no-op) from paid or refunded.
+    A canceled purchase is paid too: Stripe took the money (e.g. it succeeded as it was superseded)."""
+    if purchase.status not in ("pending", "failed", "canceled"):
         return False
+    if purchase.status == "canceled":
+        log.warning("purchase %s was canceled but Stripe reports its payment succeeded", purchase.id)
     purchase.status = "paid"
     purchase.paid_at = datetime.now(UTC)
     _count_promo_use(session, purchase)
@@ -171,10 +228,17 @@ def mark_failed(purchase: Purchase) -> bool:
     return True
 
 
+def mark_canceled(purchase: Purchase) -> bool:
+    """pending/failed → canceled (it reserves nothing any more); a no-op from any other status."""
+    if purchase.status not in ("pending", "failed"):
+        return False
+    purchase.status = "canceled"
+    return True
+
+
 def _release_promo_use(session: Session, purchase: Purchase) -> None:
-    """Give a refunded purchase's promo use back (to the code's count and the buyer's own limit).
-    The count becomes the remaining uses, capped at `max_uses`: a use recorded over the cap (see
-    `_count_promo_use`) was never counted, so it is not given back twice."""
+    """Give a refunded purchase's promo use back (to the code's count and the buyer's own limit),
+    once. While overruns are recorded the use given back is one of them, so the cap holds."""
     promo_id = session.scalar(
         delete(PromoCodeUsage)
         .where(PromoCodeUsage.purchase_id == purchase.id)
@@ -185,8 +249,8 @@ def _release_promo_use(session: Session, purchase: Purchase) -> None:
     promo = session.scalar(select(PromoCode).where(PromoCode.id == promo_id).with_for_update())
     if promo is None:
         return
-    remaining = session.scalar(select(func.count()).where(PromoCodeUsage.promo_code_id == promo.id)) or 0
-    promo.used_count = remaining if promo.max_uses is None else min(remaining, promo.max_uses)
+    promo.used_count = max(promo.used_count - 1, 0)
+    promo.overrun_count = min(max(promo.overrun_count - 1, 0), promo.used_count)
 
 
 def mark_refunded(session: Session, purchase: Purchase) -> bool:
@@ -252,6 +316,8 @@ def process_stripe_event(session: Session, event_id: str) -> None:
         mark_paid(session, purchase)
     elif event.type == "payment_intent.payment_failed":
         mark_failed(purchase)
+    elif event.type == "payment_intent.canceled":
+        mark_canceled(purchase)
     elif event.type == "charge.refunded":
         mark_refunded(session, purchase)
     event.processed_at = datetime.now(UTC)

@@ -310,6 +310,26 @@ def test_promo_code_rejects_bad_bodies(
     assert backoffice.get("/v1/promo-codes", headers=bearer(op["token"])).json() == []
 
 
+def test_a_promo_code_with_overruns_stays_editable(
+    backoffice: TestClient, op: dict[str, Any], db: Session
+) -> None:
+    """Uses paid after the cap was reached (overruns) do not count against a new maxUses."""
+    discount = _post(backoffice, "/v1/discounts", op["token"], {"name": "D", "type": "fixed", "value": 100})
+    promo = _post(backoffice, "/v1/promo-codes", op["token"], {"code": "OVER", "discountId": discount["id"]})
+    db.execute(
+        update(PromoCode)
+        .where(PromoCode.id == uuid.UUID(promo["id"]))
+        .values(max_uses=2, used_count=3, overrun_count=1)
+    )
+    db.commit()  # a savepoint: the 409 below rolls back only its own work
+    path = f"/v1/promo-codes/{promo['id']}"
+    patched = backoffice.patch(path, json={"isActive": False}, headers=bearer(op["token"]))
+    assert patched.status_code == 200, patched.text
+    assert_error(
+        backoffice.patch(path, json={"maxUses": 1}, headers=bearer(op["token"])), 409, "below_used_count"
+    )
+
+
 def test_promo_code_for_unknown_discount_is_404(backoffice: TestClient, op: dict[str, Any]) -> None:
     response = backoffice.post(
         "/v1/promo-codes",

@@ -28,21 +28,23 @@ from tests.main.conftest import Builder, Shop, make_shop, sign_stripe_payload, s
 HOOK = "/v1/stripe-webhook"
 
 
-def _intent(infra: dict[str, str], intent_id: str) -> dict[str, Any]:
+def fetch_intent(infra: dict[str, str], intent_id: str) -> dict[str, Any]:
+    """The PaymentIntent as localstripe has it now."""
     headers = {"Authorization": f"Bearer {get_settings().stripe_api_key}"}
     response = httpx.get(f"{infra['stripe']}/v1/payment_intents/{intent_id}", headers=headers)
     response.raise_for_status()
     return dict(response.json())
 
 
-def _deliver(
+def deliver(
     client: TestClient, db: Session, event_type: str, obj: dict[str, Any], event_id: str | None = None
 ) -> str:
+    """A signed webhook delivery, then what the worker's job does with it."""
     payload, headers = stripe_event(event_type, obj, event_id)
     response = client.post(HOOK, content=payload, headers=headers)
     assert response.status_code == 200, response.text
     event_id = json.loads(payload)["id"]
-    process_stripe_event(db, event_id)  # what the worker's job does
+    process_stripe_event(db, event_id)
     db.commit()
     return str(event_id)
 
@@ -63,7 +65,7 @@ def test_pay_on_localstripe_then_webhook_marks_paid(
     assert created["totalCents"] == 800
     intent_id = pay_with_test_card(infra["stripe"], created["clientSecret"])
     deadline = time.monotonic() + 10
-    while (intent := _intent(infra, intent_id))["status"] != "succeeded":
+    while (intent := fetch_intent(infra, intent_id))["status"] != "succeeded":
         assert time.monotonic() < deadline, intent["status"]
         time.sleep(0.2)
     assert intent["amount"] == 800 and intent["metadata"] == {"purchaseId": created["purchaseId"]}
@@ -72,7 +74,7 @@ def test_pay_on_localstripe_then_webhook_marks_paid(
         == 403
     )
 
-    event_id = _deliver(main_api, db, "payment_intent.succeeded", intent)
+    event_id = deliver(main_api, db, "payment_intent.succeeded", intent)
     purchase = db.get_one(Purchase, uuid.UUID(created["purchaseId"]))
     db.refresh(purchase)
     assert purchase.status == "paid" and purchase.paid_at is not None
@@ -89,8 +91,8 @@ def test_pay_on_localstripe_then_webhook_marks_paid(
     payload = db.get_one(
         StripeEvent, db.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event_id))
     )
-    _deliver(main_api, db, "payment_intent.succeeded", intent, event_id)
-    _deliver(main_api, db, "payment_intent.succeeded", intent)  # a second event for the same intent
+    deliver(main_api, db, "payment_intent.succeeded", intent, event_id)
+    deliver(main_api, db, "payment_intent.succeeded", intent)  # a second event for the same intent
     db.refresh(promo)
     assert promo.used_count == 1 and payload.processed_at is not None
     assert db.scalar(select(StripeEvent.id).where(StripeEvent.event_id == event_id)) == payload.id
@@ -116,13 +118,13 @@ def test_out_of_order_failed_after_succeeded_then_refund(
         "metadata": {"purchaseId": created["purchaseId"]},
     }
     purchase = db.get_one(Purchase, uuid.UUID(created["purchaseId"]))
-    _deliver(main_api, db, "payment_intent.succeeded", intent)
-    _deliver(main_api, db, "payment_intent.payment_failed", intent)
+    deliver(main_api, db, "payment_intent.succeeded", intent)
+    deliver(main_api, db, "payment_intent.payment_failed", intent)
     db.refresh(purchase)
     assert purchase.status == "paid"  # never downgraded
     assert db.scalar(select(PurchaseDownload.id).where(PurchaseDownload.purchase_id == purchase.id))
 
-    _deliver(
+    deliver(
         main_api, db, "charge.refunded", {"id": "ch_x", "object": "charge", "payment_intent": intent["id"]}
     )
     db.refresh(purchase)
@@ -132,7 +134,7 @@ def test_out_of_order_failed_after_succeeded_then_refund(
         main_api.get(f"/v1/photos/{shop.photos[0].id}/download", headers=bearer(shop.buyer.token)).status_code
         == 403
     )
-    _deliver(main_api, db, "payment_intent.succeeded", intent)  # a late retry does not resurrect it
+    deliver(main_api, db, "payment_intent.succeeded", intent)  # a late retry does not resurrect it
     db.refresh(purchase)
     assert purchase.status == "refunded"
 
@@ -143,7 +145,7 @@ def test_refund_gives_the_promo_use_back(main_api: TestClient, build: Builder, d
     created = _purchase(main_api, shop, promoCode=promo.code)
     intent_id = created["clientSecret"].split("_secret_")[0]
     intent = {"id": intent_id, "object": "payment_intent", "metadata": {"purchaseId": created["purchaseId"]}}
-    _deliver(main_api, db, "payment_intent.succeeded", intent)
+    deliver(main_api, db, "payment_intent.succeeded", intent)
     db.refresh(promo)
     assert promo.used_count == 1
     again = main_api.post(
@@ -158,8 +160,8 @@ def test_refund_gives_the_promo_use_back(main_api: TestClient, build: Builder, d
     assert again.status_code == 422  # used up
 
     refund = {"id": "ch_promo", "object": "charge", "payment_intent": intent_id}
-    _deliver(main_api, db, "charge.refunded", refund)
-    _deliver(main_api, db, "charge.refunded", refund)  # a second refund event gives nothing more back
+    deliver(main_api, db, "charge.refunded", refund)
+    deliver(main_api, db, "charge.refunded", refund)  # a second refund event gives nothing more back
     db.refresh(promo)
     assert promo.used_count == 0
     assert db.scalar(select(PromoCodeUsage.id).where(PromoCodeUsage.promo_code_id == promo.id)) is None
@@ -171,10 +173,10 @@ def test_failed_then_succeeded_is_paid(main_api: TestClient, shop: Shop, db: Ses
     created = _purchase(main_api, shop)
     intent = {"id": created["clientSecret"].split("_secret_")[0], "object": "payment_intent"}
     purchase = db.get_one(Purchase, uuid.UUID(created["purchaseId"]))
-    _deliver(main_api, db, "payment_intent.payment_failed", intent)
+    deliver(main_api, db, "payment_intent.payment_failed", intent)
     db.refresh(purchase)
     assert purchase.status == "failed"
-    _deliver(main_api, db, "payment_intent.succeeded", intent)
+    deliver(main_api, db, "payment_intent.succeeded", intent)
     db.refresh(purchase)
     assert purchase.status == "paid"
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import NotFound, Unauthorized, Unprocessable
 from api.deps import CurrentOperator, CurrentPhotographer, MediaPhotographer, MediaUser, SessionDep
-from api.media import completion, resumable, service
+from api.media import completion, resumable, service, sweep
 from api.media.access import (
     MediaAccount,
     MediaStaff,
@@ -132,13 +132,15 @@ def _storage_secret(secret: Annotated[str | None, Header(alias="X-Wairo-Storage-
 
 @internal_router.post("/storage-events", dependencies=[Depends(_storage_secret)])
 def storage_events(body: StorageEventIn, session: SessionDep) -> StorageEventOut:
-    """S3-style bucket notifications ("object created"): each known pending upload is completed."""
+    """S3-style bucket notifications ("object created"): each known pending upload is completed; an
+    object no row claims is queued for the orphan sweep (api/media/sweep.py)."""
     completed = ignored = 0
     for record in body.records:
         key = unquote_plus(record.s3.object.key)  # S3 URL-encodes keys in notifications
         if completion.on_storage_event(session, record.s3.bucket.name, key):
             completed += 1
         else:
+            sweep.on_unclaimed_event(session, record.s3.bucket.name, key)
             ignored += 1
     return StorageEventOut(completed=completed, ignored=ignored)
 

@@ -8,12 +8,14 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, delete, func, inspect, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from api import migrate
 from api.db import normalise_url
-from api.models import Base
+from api.models import Base, Discount, Operator, PromoCode
 
 
 @pytest.fixture
@@ -64,3 +66,21 @@ def test_constraints_live_in_the_database(engine: Engine) -> None:
     assert {"photos", "users", "faces"} <= fks
     index_defs = {i["name"]: i for i in inspector.get_indexes("faces")}
     assert "ix_faces_embedding_128_hnsw" in index_defs
+
+
+def test_a_discount_with_promo_codes_cannot_be_deleted_in_the_database(db: Session) -> None:
+    """The promo codes' foreign key refuses (it used to cascade and delete them silently); deleting
+    the operator still removes both."""
+    operator = Operator(name="FK Studio", email=f"fk-{uuid.uuid4().hex[:8]}@example.com", password_hash="x")
+    db.add(operator)
+    db.flush()
+    discount = Discount(operator_id=operator.id, name="Ten", type="percentage", value=10)
+    db.add(discount)
+    db.flush()
+    db.add(PromoCode(operator_id=operator.id, discount_id=discount.id, code="FKTEN"))
+    db.flush()
+    with pytest.raises(IntegrityError), db.begin_nested():
+        db.execute(delete(Discount).where(Discount.id == discount.id))
+    assert db.scalar(select(func.count()).where(PromoCode.discount_id == discount.id)) == 1
+    db.execute(delete(Operator).where(Operator.id == operator.id))
+    assert db.scalar(select(func.count()).where(PromoCode.discount_id == discount.id)) == 0

@@ -103,7 +103,8 @@ class PromoCode(Base):
 
     id: Mapped[uuid.UUID] = uuid_pk()
     operator_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
-    discount_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("discounts.id", ondelete="CASCADE"), index=True)
+    # No cascade: a discount is not deleted while promo codes point at it (the service answers 409).
+    discount_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("discounts.id"), index=True)
     code: Mapped[str] = mapped_column(String(64))
     max_uses: Mapped[int | None] = mapped_column(Integer)
     max_uses_per_user: Mapped[int | None] = mapped_column(Integer)

@@ -116,9 +116,9 @@ def update_discount(
 
 
 def delete_discount(session: Session, operator: Operator, discount_id: uuid.UUID) -> None:
-    """Refused (409) while a project links it or a promo code points at it: the service refuses
-    rather than let the promo codes' foreign key cascade delete them. The discount's row lock makes a
-    concurrent link or promo code wait for this decision (their foreign key check shares the row)."""
+    """Refused (409) while a project links it or a promo code points at it (the foreign keys refuse
+    it too). The discount's row lock makes a concurrent link or promo code wait for this decision
+    (their foreign key check shares the row)."""
     discount = _get(session, Discount, operator, discount_id, "Discount")
     if session.scalar(select(exists().where(ProjectDiscount.discount_id == discount.id))):
         raise Conflict("The discount is still linked to a project; unlink it first.", code="discount_in_use")

@@ -64,6 +64,7 @@ PUBLIC = {
     ("main", "GET", "/v1/projects/{id}/public"),
     ("main", "GET", "/v1/projects/{projectId}/terms"),
     ("main", "GET", "/v1/shares/{token}"),
+    ("main", "GET", "/s/{token}"),
     ("main", "POST", "/v1/stripe-webhook"),
     ("media", "POST", "/internal/storage-events"),
 }

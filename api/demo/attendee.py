@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from typing import Any
 
@@ -94,6 +96,14 @@ def attendee_story(apis: dict[str, Api], state: dict[str, Any]) -> None:
     step(f"share link created: {share['url']} (until {share['expiresAt']})")
     shared = main.call("GET", f"/v1/shares/{share['token']}")
     step(f"anyone with the link sees photo {shared['photoId']}")
+    page = httpx.get(share["url"], timeout=30)
+    image = re.search(r'<img src="([^"]+)"', page.text)
+    if page.status_code != 200 or image is None:
+        raise DemoError(f"the share page {share['url']} answered {page.status_code} without the photo")
+    shown = len(httpx.get(html.unescape(image.group(1)), timeout=30).content)
+    title = re.search(r"<h1>(.*?)</h1>", page.text)
+    event = html.unescape(title.group(1)) if title else "?"
+    step(f"opened the share link in a browser: page of {event!r} showing the photo ({shown} bytes)")
     state["purchase_id"] = purchase["purchaseId"]
 
 

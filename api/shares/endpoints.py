@@ -6,10 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Response, status
+from fastapi.responses import HTMLResponse
 
+from api.core.errors import NotFound
 from api.deps import CurrentUser, SessionDep
 from api.settings import get_settings
-from api.shares import service
+from api.shares import page, service
 from api.shares.schemas import CreateShare, ShareCreatedOut, SharedPhotoOut
 
 router = APIRouter(tags=["shares"])
@@ -29,10 +31,26 @@ def create_share_link(
     )
 
 
+ShareToken = Annotated[str, Path(max_length=256)]
+
+
 @router.get("/v1/shares/{token}")
-def open_share_link(token: Annotated[str, Path(max_length=256)], session: SessionDep) -> SharedPhotoOut:
-    photo_id, url = service.open_share(session, token)
-    return SharedPhotoOut(photo_id=photo_id, url=url, expires_in_seconds=get_settings().download_url_ttl_s)
+def open_share_link(token: ShareToken, session: SessionDep) -> SharedPhotoOut:
+    shared = service.open_share(session, token)
+    return SharedPhotoOut(
+        photo_id=shared.photo_id, url=shared.url, expires_in_seconds=get_settings().download_url_ttl_s
+    )
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+def share_page(token: ShareToken, session: SessionDep) -> HTMLResponse:
+    """The page a share link opens (the link's `url`): the photo and the event's name; a 404 page
+    once the link is revoked or expired. A page for people, not part of the API contract."""
+    try:
+        shared = service.open_share(session, token)
+    except NotFound:
+        return page.missing_share_page()
+    return page.shared_photo_page(shared.event_name, shared.url)
 
 
 @router.delete("/v1/photos/{photoId}/shares/{shareId}", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, NotFound
 from api.core.security import hash_token, new_token
 from api.gallery.service import member_photo, paid_purchase_includes, watermarked_url
-from api.models import ShareLink
+from api.models import Project, Purchase, PurchaseItem, ShareLink
 from api.settings import get_settings
 
 
@@ -39,20 +39,43 @@ def create_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, ttl_
     return CreatedShare(share, token, f"{get_settings().web_base_url}/s/{token}")
 
 
-def open_share(session: Session, token: str) -> tuple[uuid.UUID, str]:
-    """(photo id, presigned watermarked URL) for a live link; 404 for anything else. A link to a
-    deleted photo serves its retained copy while a purchase holds it."""
-    photo_id = session.scalar(
-        select(ShareLink.photo_id).where(
+@dataclass(frozen=True)
+class SharedPhoto:
+    photo_id: uuid.UUID
+    url: str
+    event_name: str
+
+
+def open_share(session: Session, token: str) -> SharedPhoto:
+    """The photo behind a live link, its presigned watermarked URL and the event's name; 404 for
+    anything else. The link is the buyer's gift of what they paid for: it lives while their paid
+    purchase does, in every project state, and serves the retained copy once the photo is deleted."""
+    row = session.execute(
+        select(ShareLink.photo_id, func.coalesce(Project.name, Purchase.project_name))
+        .select_from(ShareLink)
+        .join(PurchaseItem, PurchaseItem.photo_id == ShareLink.photo_id)
+        .join(
+            Purchase,
+            and_(
+                Purchase.id == PurchaseItem.purchase_id,
+                Purchase.user_id == ShareLink.user_id,
+                Purchase.status == "paid",
+            ),
+        )
+        .outerjoin(Project, Project.id == Purchase.project_id)
+        .where(
             ShareLink.token_hash == hash_token(token),
             ShareLink.revoked_at.is_(None),
             ShareLink.expires_at > func.now(),
         )
-    )
-    if photo_id is None:
+        .order_by(Purchase.paid_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
         raise NotFound("This share link does not exist or has expired.")
+    photo_id, event_name = row
     try:
-        return photo_id, watermarked_url(session, photo_id)
+        return SharedPhoto(photo_id, watermarked_url(session, photo_id), event_name)
     except NotFound as exc:
         raise NotFound("This share link does not exist or has expired.") from exc
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi.testclient import TestClient
@@ -11,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.core.security import hash_token
-from api.models import ShareLink
+from api.models import Purchase, ShareLink
+from api.purchases.service import mark_refunded
 from api.settings import get_settings
 from tests.conftest import bearer
 from tests.main.conftest import WATERMARK_BYTES, Builder, Shop, make_shop
@@ -110,3 +114,51 @@ def test_share_validation(main_api: TestClient, build: Builder, db: Session) -> 
             f"/v1/photos/{shop.photos[0].id}/shares", json=body, headers=bearer(shop.buyer.token)
         )
         assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error", body
+
+
+def _share_page(main_api: TestClient, url: str) -> httpx.Response:
+    """GET the page a share link's `url` names, on the main API under test."""
+    base = get_settings().web_base_url
+    assert url.startswith(f"{base}/s/")
+    return main_api.get(url.removeprefix(base))
+
+
+def test_share_link_opens_a_page_with_the_photo_and_the_event(
+    main_api: TestClient, build: Builder, db: Session
+) -> None:
+    shop = _bought_shop(build, db)
+    shop.project.name = 'Gala <b>"night"</b>'
+    db.commit()
+    created = main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(shop.buyer.token)).json()
+    page = _share_page(main_api, created["url"])
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "<h1>Gala &lt;b&gt;&quot;night&quot;&lt;/b&gt;</h1>" in page.text  # escaped, not markup
+    image = re.search(r'<img src="([^"]+)"', page.text)
+    assert image is not None
+    image_url = html.unescape(image.group(1))
+    assert httpx.get(image_url).content == WATERMARK_BYTES
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(image_url))
+    csp = page.headers["content-security-policy"]
+    assert f"img-src {origin};" in csp and "default-src 'none'" in csp and "script-src" not in csp
+
+    share_id = created["shareId"]
+    revoked = main_api.delete(
+        f"/v1/photos/{shop.photos[0].id}/shares/{share_id}", headers=bearer(shop.buyer.token)
+    )
+    assert revoked.status_code == 204
+    gone = _share_page(main_api, created["url"])
+    assert gone.status_code == 404 and gone.headers["content-type"].startswith("text/html")
+    assert "no longer works" in gone.text and "<img" not in gone.text
+    unknown = main_api.get("/s/not-a-token")
+    assert unknown.status_code == 404 and "no longer works" in unknown.text
+
+
+def test_a_refund_ends_the_buyers_share_links(main_api: TestClient, build: Builder, db: Session) -> None:
+    shop = _bought_shop(build, db)
+    created = main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(shop.buyer.token)).json()
+    assert main_api.get(f"/v1/shares/{created['token']}").status_code == 200
+    purchase = db.scalars(select(Purchase).where(Purchase.user_id == shop.buyer.id)).one()
+    mark_refunded(db, purchase)
+    db.commit()
+    assert main_api.get(f"/v1/shares/{created['token']}").status_code == 404
+    assert _share_page(main_api, created["url"]).status_code == 404

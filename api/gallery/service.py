@@ -38,6 +38,7 @@ from api.models import (
     PurchaseItem,
     TagReport,
 )
+from api.projects.lifecycle import ParticipantAction, participant_may
 from api.settings import get_settings
 
 THUMBNAIL = "thumb-400"
@@ -70,7 +71,8 @@ def paid_purchase_includes(user_id: uuid.UUID, photo_id: SQLCoreOperations[uuid.
 def list_photos(
     session: Session, user_id: uuid.UUID, limit: int, cursor: str | None
 ) -> tuple[list[PhotoRow], str | None]:
-    """Ready photos of the user's non-archived projects: tagged first, then newest first."""
+    """Ready photos of the projects the user is a member of and sees (api.projects.lifecycle): tagged
+    first, then newest first."""
     tagged = exists().where(
         PhotoTag.photo_id == Photo.id, PhotoTag.user_id == user_id, PhotoTag.deleted_at.is_(None)
     )
@@ -96,7 +98,7 @@ def list_photos(
             ProjectMember,
             and_(ProjectMember.project_id == Photo.project_id, ProjectMember.user_id == user_id),
         )
-        .where(Photo.status == "ready", Project.status != "archived")
+        .where(Photo.status == "ready", participant_may("see"))
         .subquery()
     )
     key = tuple_(inner.c.tagged, inner.c.sort_at, inner.c.id)
@@ -128,10 +130,17 @@ def list_photos(
     ], next_cursor
 
 
-def member_photo(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID) -> Photo:
-    """A ready photo of a project the user is a member of: 404 unknown, 403 not a member."""
-    photo = session.get(Photo, photo_id)
-    if photo is None or photo.status != "ready":
+def member_photo(
+    session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, action: ParticipantAction = "see"
+) -> Photo:
+    """A ready photo of a project the user is a member of and may `action` in: 404 unknown (or in
+    a project hidden from participants, api.projects.lifecycle), 403 not a member."""
+    photo = session.scalar(
+        select(Photo)
+        .join(Project, Project.id == Photo.project_id)
+        .where(Photo.id == photo_id, Photo.status == "ready", participant_may(action))
+    )
+    if photo is None:
         raise NotFound("Photo not found.")
     require_member(session, user_id, photo.project_id)
     return photo

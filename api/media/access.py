@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from api.core.errors import Forbidden, NotFound
 from api.core.security import Principal
 from api.deps import SessionDep, load_account, require_principal
+from api.gallery.service import WATERMARKED, paid_purchase_includes
 from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
+from api.projects.lifecycle import participant_may, photographer_sees
 
 Account = User | Operator | Photographer
 
@@ -42,11 +44,13 @@ MediaAccount = Annotated[Account, Depends(_media_account)]
 
 
 def assigned_project(session: Session, photographer: Photographer, project_id: uuid.UUID) -> Project:
-    """A project the photographer is assigned to (404 otherwise), row-locked for quota checks."""
+    """A project the photographer is assigned to and sees (404 otherwise), row-locked for quota
+    checks."""
     project = session.scalar(
         select(Project)
         .where(
             Project.id == project_id,
+            photographer_sees(),
             exists().where(
                 ProjectPhotographer.project_id == Project.id,
                 ProjectPhotographer.photographer_id == photographer.id,
@@ -71,12 +75,13 @@ def owned_project(session: Session, operator: Operator, project_id: uuid.UUID) -
 def staff_photo(
     session: Session, staff: Operator | Photographer, photo_id: uuid.UUID, *, lock: bool = False
 ) -> Photo:
-    """A photo its uploader or the project's operator may manage; anyone else gets a 404."""
+    """A photo its uploader (in a project photographers see) or the project's operator may manage;
+    anyone else gets a 404."""
     stmt = select(Photo).join(Project, Project.id == Photo.project_id).where(Photo.id == photo_id)
     if isinstance(staff, Operator):
         stmt = stmt.where(Project.operator_id == staff.id)
     else:
-        stmt = stmt.where(Photo.photographer_id == staff.id)
+        stmt = stmt.where(Photo.photographer_id == staff.id, photographer_sees())
     photo = session.scalar(stmt.with_for_update(of=Photo) if lock else stmt)
     if photo is None:
         raise NotFound("Photo not found.")
@@ -84,13 +89,17 @@ def staff_photo(
 
 
 def visible_photo(session: Session, account: Account, photo_id: uuid.UUID, variant: str) -> Photo:
-    """A photo variant the caller may see: staff as in :func:`staff_photo` (every variant); members
-    of the photo's project its thumbnails and watermarked preview (originals are for staff only)."""
+    """A photo variant the caller may see: staff as in :func:`staff_photo` (every variant). Members of
+    a project participants see (api.projects.lifecycle) its thumbnails; the watermarked photo once
+    a paid purchase of theirs holds it (what `download` sells); originals are for staff only."""
     if not isinstance(account, User):
         return staff_photo(session, account, photo_id)
     photo = session.scalar(
-        select(Photo).where(
+        select(Photo)
+        .join(Project, Project.id == Photo.project_id)
+        .where(
             Photo.id == photo_id,
+            participant_may("see"),
             exists().where(ProjectMember.project_id == Photo.project_id, ProjectMember.user_id == account.id),
         )
     )
@@ -98,4 +107,6 @@ def visible_photo(session: Session, account: Account, photo_id: uuid.UUID, varia
         raise NotFound("Photo not found.")
     if variant == "original":
         raise Forbidden("Originals are available to the photographer and the operator only.")
+    if variant == WATERMARKED and not session.scalar(paid_purchase_includes(account.id, photo.id).select()):
+        raise Forbidden("Buy this photo to see it watermarked in full size.", code="purchase_required")
     return photo

@@ -33,11 +33,11 @@ from api.media.schemas import (
 )
 from api.models import Operator, Photo, Photographer, Project, Selfie, User
 from api.outbox import enqueue_job
+from api.projects.lifecycle import require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings
 
 VARIANTS = ("thumb-400", "thumb-800", "watermarked")
-CLOSED_STATUSES = ("closed", "archived")
 # Photos that hold (or will hold) storage and count against a project's quota.
 QUOTA_STATUSES = ("pending_upload", "uploaded", "processing", "ready")
 LISTED_STATUSES = ("uploaded", "processing", "ready", "failed")
@@ -84,8 +84,7 @@ def photo_upload_url(
     session: Session, photographer: Photographer, body: PhotoUploadIn, provisioner: Provisioner
 ) -> PhotoUploadOut:
     project = assigned_project(session, photographer, body.project_id)
-    if project.status in CLOSED_STATUSES:
-        raise Conflict(f"The project is {project.status}: it takes no more photos.", code="project_closed")
+    require_uploads_open(project)
     if not provisioner.ready_for_uploads(project):
         raise Conflict(
             f"The project's storage is not ready yet ({project.provisioning_phase}); try again shortly.",

@@ -1,8 +1,8 @@
 """Membership rules.
 
-- Public info is shown for `live` and `closed` projects; `draft` and `archived` ones are 404.
-- Joining: only `live` projects. Unknown, draft and archived projects are 404; a `closed` project
-  is 409 `project_closed` (it exists and was public, but no longer takes members). A private
+- Public info, terms and joins follow the lifecycle (api.projects.lifecycle): public info for the
+  projects participants see (`live`, `closed`), joins for `live` ones only; unknown and hidden
+  projects are 404, a `closed` one refuses joins with 409 `project_closed`. A private
   project needs a live invite for the caller's email (403 `invite_required`). A second join is
   409 `already_member` (the unique (user, project) constraint decides, safe under concurrency).
 - Terms: each join points the member at a snapshot of the project's current terms text; a new
@@ -23,15 +23,11 @@ from api.core.errors import Conflict, Forbidden, NotFound
 from api.core.security import issue_qr_token
 from api.models import Invite, Project, ProjectMember, Selfie, TermsVersion, User
 from api.outbox import enqueue_job
-
-VISIBLE_STATUSES = ("live", "closed")
+from api.projects.lifecycle import require_participant
 
 
 def visible_project(session: Session, project_id: uuid.UUID) -> Project:
-    project = session.get(Project, project_id)
-    if project is None or project.status not in VISIBLE_STATUSES:
-        raise NotFound("Project not found.")
-    return project
+    return require_participant(session.get(Project, project_id), "see")
 
 
 def member_of(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> ProjectMember | None:
@@ -127,11 +123,7 @@ class Joined:
 
 
 def join_project(session: Session, user: User, project_id: uuid.UUID) -> Joined:
-    project = session.get(Project, project_id)
-    if project is None or project.status in ("draft", "archived"):
-        raise NotFound("Project not found.")
-    if project.status == "closed":
-        raise Conflict("This project no longer accepts new members.", code="project_closed")
+    project = require_participant(session.get(Project, project_id), "join")
     if project.type == "private" and not _has_live_invite(session, project.id, user.email):
         raise Forbidden("This private project requires an invitation.", code="invite_required")
     member_id = uuid.uuid4()

@@ -31,6 +31,7 @@ from api.models import (
     User,
 )
 from api.outbox import enqueue_job, queue_email
+from api.projects.lifecycle import photographer_sees
 from api.projects.schemas import (
     BulkInvite,
     BulkInviteResult,
@@ -70,11 +71,9 @@ def _assigned(photographer_id: uuid.UUID) -> Any:
 
 
 def get_assigned(session: Session, photographer: Photographer, project_id: uuid.UUID) -> Project:
-    """An assigned, not archived project (archiving hides a project from photographers)."""
+    """An assigned project the photographer sees (api.projects.lifecycle: archived ones are hidden)."""
     project = session.scalar(
-        select(Project).where(
-            Project.id == project_id, _assigned(photographer.id), Project.status != "archived"
-        )
+        select(Project).where(Project.id == project_id, _assigned(photographer.id), photographer_sees())
     )
     if project is None:
         raise NotFound("Project not found.")
@@ -95,10 +94,10 @@ def list_for_operator(session: Session, operator: Operator) -> list[ProjectSumma
 
 
 def list_for_photographer(session: Session, photographer: Photographer) -> list[ProjectSummary]:
-    """Assigned projects, archived ones excluded (archiving hides a project from all views)."""
+    """Assigned projects the photographer sees (api.projects.lifecycle: archived ones are hidden)."""
     rows = session.scalars(
         select(Project)
-        .where(_assigned(photographer.id), Project.status != "archived")
+        .where(_assigned(photographer.id), photographer_sees())
         .order_by(Project.created_at.desc())
     )
     return [ProjectSummary.model_validate(p) for p in rows]

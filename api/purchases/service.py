@@ -48,6 +48,7 @@ from api.models import (
     User,
 )
 from api.outbox import enqueue_job, queue_email
+from api.projects.lifecycle import require_participant
 from api.purchases import gateway, pricing
 from api.purchases.schemas import CreatePurchase
 
@@ -68,9 +69,7 @@ class CheckoutConflict(Conflict):
 
 def create_purchase(session: Session, user: User, data: CreatePurchase) -> Created:
     require_member(session, user.id, data.project_id)
-    project = session.get_one(Project, data.project_id)
-    if project.status == "archived":
-        raise Unprocessable("This project is archived.", code="project_archived")
+    project = require_participant(session.get(Project, data.project_id), "buy")
     ready = select(Photo.id, Photo.file_name).where(
         Photo.id.in_(data.photo_ids), Photo.project_id == project.id, Photo.status == "ready"
     )

@@ -24,7 +24,7 @@ class CreatedShare:
 
 
 def create_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, ttl_s: int) -> CreatedShare:
-    member_photo(session, user_id, photo_id)
+    member_photo(session, user_id, photo_id, "buy")
     if not session.scalar(paid_purchase_includes(user_id, photo_id).select()):
         raise Forbidden("Only a buyer of this photo can share it.", code="purchase_required")
     token = new_token()

@@ -14,7 +14,8 @@ from api.core.errors import Conflict, NotFound, Unprocessable
 from api.core.storage import s3, s3_presigner
 from api.media.completion import complete_photo, photo_bucket
 from api.media.schemas import CompleteUploadIn, ResumableIn
-from api.models import Photo, Photographer, UploadSession
+from api.models import Photo, Photographer, Project, UploadSession
+from api.projects.lifecycle import photographer_sees
 from api.settings import get_settings
 
 PART_SIZE_BYTES = 8 * 1024 * 1024
@@ -25,8 +26,9 @@ SESSION_TTL = timedelta(hours=24)
 def start(session: Session, photographer: Photographer, body: ResumableIn) -> UploadSession:
     photo = session.scalar(
         select(Photo)
-        .where(Photo.id == body.photo_id, Photo.photographer_id == photographer.id)
-        .with_for_update()
+        .join(Project, Project.id == Photo.project_id)
+        .where(Photo.id == body.photo_id, Photo.photographer_id == photographer.id, photographer_sees())
+        .with_for_update(of=Photo)
     )
     if photo is None:
         raise NotFound("Photo not found.")
@@ -68,7 +70,8 @@ def _own_session(
     stmt = (
         select(UploadSession, Photo)
         .join(Photo, Photo.id == UploadSession.photo_id)
-        .where(UploadSession.id == session_id, Photo.photographer_id == photographer.id)
+        .join(Project, Project.id == Photo.project_id)
+        .where(UploadSession.id == session_id, Photo.photographer_id == photographer.id, photographer_sees())
     )
     row = session.execute(stmt.with_for_update(of=UploadSession) if lock else stmt).first()
     if row is None:

@@ -60,3 +60,23 @@ def test_archived_projects_are_hidden_from_photographers(media: TestClient, db: 
     listed = media.get(f"/v1/operators/me/projects/{t.project.id}/photos", headers=bearer(t.operator_token))
     assert [p["id"] for p in listed.json()] == [str(photo.id)]
     assert _view(media, photo.id, t.operator_token, "original").status_code == 200
+
+
+def test_archiving_ends_a_photographers_resumable_uploads(media: TestClient, db: Session) -> None:
+    t = seed_tenant(db)
+    photographer = bearer(t.photographer_token)
+    started_id = _upload_url(media, t.photographer_token, t.project.id).json()["photoId"]
+    waiting_id = _upload_url(media, t.photographer_token, t.project.id).json()["photoId"]
+
+    def start(photo_id: str) -> Any:
+        body = {"photoId": photo_id, "totalBytes": 10_000, "contentType": "image/jpeg"}
+        return media.post("/v1/uploads:resumable", json=body, headers=photographer)
+
+    started = start(started_id)
+    assert started.status_code == 201, started.text
+    sid = started.json()["sessionId"]
+    t.project.status = "archived"
+    db.commit()
+    _error(start(waiting_id), 404)
+    _error(media.post(f"/v1/uploads/{sid}/parts/1", headers=photographer), 404)
+    _error(media.delete(f"/v1/uploads/{sid}", headers=photographer), 404)

@@ -28,6 +28,19 @@ _OLD_STATUSES = "status IN ('pending', 'paid', 'failed', 'refunded')"
 _NEW_STATUSES = "status IN ('pending', 'paid', 'failed', 'refunded', 'canceled')"
 
 
+def _purchases_project_fk(*, nullable: bool, ondelete: str) -> None:
+    op.drop_constraint(op.f("fk_purchases_project_id_projects"), "purchases", type_="foreignkey")
+    op.alter_column("purchases", "project_id", nullable=nullable)
+    op.create_foreign_key(
+        op.f("fk_purchases_project_id_projects"),
+        "purchases",
+        "projects",
+        ["project_id"],
+        ["id"],
+        ondelete=ondelete,
+    )
+
+
 def upgrade() -> None:
     op.add_column("purchases", sa.Column("operator_id", sa.UUID(), nullable=True))
     op.add_column("purchases", sa.Column("project_name", sa.String(length=200), nullable=True))
@@ -46,16 +59,7 @@ def upgrade() -> None:
         ondelete="CASCADE",
     )
     op.create_index("ix_purchases_operator_id_created_at", "purchases", ["operator_id", "created_at"])
-    op.drop_constraint(op.f("fk_purchases_project_id_projects"), "purchases", type_="foreignkey")
-    op.alter_column("purchases", "project_id", nullable=True)
-    op.create_foreign_key(
-        op.f("fk_purchases_project_id_projects"),
-        "purchases",
-        "projects",
-        ["project_id"],
-        ["id"],
-        ondelete="SET NULL",
-    )
+    _purchases_project_fk(nullable=True, ondelete="SET NULL")
     op.drop_constraint(op.f("ck_purchases_status"), "purchases", type_="check")
     op.create_check_constraint(op.f("ck_purchases_status"), "purchases", _NEW_STATUSES)
 
@@ -146,16 +150,7 @@ def downgrade() -> None:
     op.execute("UPDATE purchases SET status = 'failed' WHERE status = 'canceled'")
     op.drop_constraint(op.f("ck_purchases_status"), "purchases", type_="check")
     op.create_check_constraint(op.f("ck_purchases_status"), "purchases", _OLD_STATUSES)
-    op.drop_constraint(op.f("fk_purchases_project_id_projects"), "purchases", type_="foreignkey")
-    op.alter_column("purchases", "project_id", nullable=False)
-    op.create_foreign_key(
-        op.f("fk_purchases_project_id_projects"),
-        "purchases",
-        "projects",
-        ["project_id"],
-        ["id"],
-        ondelete="CASCADE",
-    )
+    _purchases_project_fk(nullable=False, ondelete="CASCADE")
     op.drop_index("ix_purchases_operator_id_created_at", table_name="purchases")
     op.drop_constraint(op.f("fk_purchases_operator_id_operators"), "purchases", type_="foreignkey")
     op.drop_column("purchases", "project_name")

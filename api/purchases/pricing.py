@@ -86,17 +86,21 @@ def project_offers(session: Session, project: Project, photo_count: int, subtota
     return [offer for offer in offers if offer.saving_cents > 0]
 
 
-def _reserved(session: Session, promo_id: uuid.UUID, user_id: uuid.UUID | None = None) -> int:
-    """Pending purchases holding a use of the promo code (of one user when given): a pending
-    purchase reserves it for the checkout window at most."""
+def _reserved(
+    session: Session, promo_id: uuid.UUID, project: Project, buyer_id: uuid.UUID, *, buyers_only: bool = False
+) -> int:
+    """Pending purchases holding a use of the promo code (only the buyer's when `buyers_only`): a
+    pending purchase reserves it for the checkout window at most. The buyer's own pending purchases
+    in this project do not count: the new purchase supersedes them."""
     window = timedelta(seconds=get_settings().checkout_window_s)
     query = select(func.count()).where(
         Purchase.promo_code_id == promo_id,
         Purchase.status == "pending",
         Purchase.created_at > func.now() - window,
+        or_(Purchase.user_id != buyer_id, Purchase.project_id.is_distinct_from(project.id)),
     )
-    if user_id is not None:
-        query = query.where(Purchase.user_id == user_id)
+    if buyers_only:
+        query = query.where(Purchase.user_id == buyer_id)
     return session.scalar(query) or 0
 
 
@@ -117,7 +121,8 @@ def promo_offer(
     if promo is None or discount is None:
         raise Unprocessable("The promo code is invalid or expired.", code="invalid_promo_code")
     within_cap = promo.used_count - promo.overrun_count
-    if promo.max_uses is not None and within_cap + _reserved(session, promo.id) >= promo.max_uses:
+    reserved = _reserved(session, promo.id, project, user_id)
+    if promo.max_uses is not None and within_cap + reserved >= promo.max_uses:
         raise Unprocessable("The promo code has been used up.", code="promo_code_exhausted")
     if promo.max_uses_per_user is not None:
         used = session.scalar(
@@ -125,7 +130,8 @@ def promo_offer(
                 PromoCodeUsage.promo_code_id == promo.id, PromoCodeUsage.user_id == user_id
             )
         )
-        if (used or 0) + _reserved(session, promo.id, user_id) >= promo.max_uses_per_user:
+        mine = _reserved(session, promo.id, project, user_id, buyers_only=True)
+        if (used or 0) + mine >= promo.max_uses_per_user:
             raise Unprocessable(
                 "You have already used this promo code the maximum number of times.",
                 code="promo_code_limit_reached",

@@ -80,9 +80,11 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     unit = pricing.unit_price_cents(session, project)
     subtotal = unit * count
     offers = pricing.project_offers(session, project, count, subtotal)
-    _supersede_earlier_checkouts(session, user.id, project.id)
     if data.promo_code:
         offers.append(pricing.promo_offer(session, project, user.id, data.promo_code, count, subtotal))
+    # Last, once the new purchase is known to be valid: nothing is canceled on Stripe for a
+    # purchase that is then refused (the promo check already leaves out what this supersedes).
+    _supersede_earlier_checkouts(session, user.id, project.id)
     best = pricing.best_offer(offers)
     saving = best.saving_cents if best else 0
     promo = best.promo if best else None

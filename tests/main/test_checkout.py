@@ -99,6 +99,21 @@ def test_an_abandoned_checkout_is_superseded_by_the_next(
     _error(_post(main_api, shop, promoCode=promo.code), 422, "promo_code_limit_reached")  # now used
 
 
+def test_a_refused_new_purchase_leaves_the_earlier_checkout_payable(
+    main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
+) -> None:
+    """Superseding happens only once the new purchase is valid: a refused one cancels nothing."""
+    shop, promo = _shop_with_code(build, max_uses_per_user=1)
+    first = _started(_post(main_api, shop, promoCode=promo.code))
+    _error(_post(main_api, shop, promoCode="NO-SUCH-CODE"), 422, "invalid_promo_code")
+    _error(_post(main_api, shop, photoIds=[str(uuid.uuid4())]), 422, "photo_not_available")
+    assert _status(db, first) == "pending"
+    assert fetch_intent(infra, _intent_id(first))["status"] == "requires_payment_method"
+    pay_with_test_card(infra["stripe"], first["clientSecret"])
+    _intent_event(main_api, db, "succeeded", first)
+    assert _status(db, first) == "paid" and _uses(db, promo) == (1, 0)
+
+
 def test_superseding_a_checkout_stripe_already_charged_pays_it_and_refuses_the_new_one(
     main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
 ) -> None:

@@ -137,8 +137,9 @@ def is_held(session: Session, bucket: str, key: str) -> bool:
 
 
 def release(session: Session, purchase_id: uuid.UUID) -> None:
-    """After the purchase stopped holding its photos (refunded): purge each retained object that no
-    other paid or pending purchase holds (the object by a job after commit, the record at once)."""
+    """After the purchase stopped holding its photos (refunded or canceled): purge each retained
+    object that no other paid or pending purchase holds (the object by a job after commit, the
+    record at once)."""
     for bucket, key in _retained_objects(session, PurchaseItem.purchase_id == purchase_id):
         same = _same_object(bucket, key)
         # Lock every item of the object, then count holders in a fresh statement: two refunds at

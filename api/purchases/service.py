@@ -155,7 +155,7 @@ def _supersede_earlier_checkouts(session: Session, user_id: uuid.UUID, project_i
         if outcome == "succeeded":
             mark_paid(session, purchase)
         elif outcome == "canceled":
-            mark_canceled(purchase)
+            mark_canceled(session, purchase)
         outcomes.add(outcome)
     if "succeeded" in outcomes:
         raise CheckoutConflict(
@@ -229,11 +229,13 @@ def mark_failed(purchase: Purchase) -> bool:
     return True
 
 
-def mark_canceled(purchase: Purchase) -> bool:
-    """pending/failed → canceled (it reserves nothing any more); a no-op from any other status."""
+def mark_canceled(session: Session, purchase: Purchase) -> bool:
+    """pending/failed → canceled: it reserves nothing any more, and no longer holds the retained
+    copies of deleted photos it was for; a no-op from any other status."""
     if purchase.status not in ("pending", "failed"):
         return False
     purchase.status = "canceled"
+    retention.release(session, purchase.id)
     return True
 
 
@@ -318,7 +320,7 @@ def process_stripe_event(session: Session, event_id: str) -> None:
     elif event.type == "payment_intent.payment_failed":
         mark_failed(purchase)
     elif event.type == "payment_intent.canceled":
-        mark_canceled(purchase)
+        mark_canceled(session, purchase)
     elif event.type == "charge.refunded":
         mark_refunded(session, purchase)
     event.processed_at = datetime.now(UTC)

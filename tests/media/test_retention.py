@@ -18,7 +18,7 @@ from api.media.retention import retained_key
 from api.media.service import VARIANTS, photo_key
 from api.models import Photo, PricingRule, Project, Purchase, PurchaseDownload, PurchaseItem
 from api.outbox import relay_pending
-from api.purchases.service import mark_paid, mark_refunded
+from api.purchases.service import mark_canceled, mark_paid, mark_refunded
 from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user, wait_until
 
 
@@ -197,6 +197,30 @@ def test_refund_keeps_an_object_another_buyer_holds(
     relay_pending()
     assert _download(live_main, second_token, bought.id) == _object(default_bucket(), retained_key(bought.id))
     assert live_main.get(f"/v1/photos/{bought.id}/download", headers=bearer(token)).status_code == 403
+
+
+def test_a_canceled_checkout_releases_the_retained_copy_it_held(
+    live_media: TestClient, live_main: TestClient, committed: Session
+) -> None:
+    """A pending purchase holds a deleted photo's copy (its payment may still land); once it is
+    canceled nothing holds it and the copy is purged."""
+    t, (photo, _), token = _shop(committed)
+    started = live_main.post(
+        "/v1/purchases",
+        json={"projectId": str(t.project.id), "photoIds": [str(photo.id)]},
+        headers=bearer(token),
+    )
+    assert started.status_code == 201, started.text
+    purchase_id = uuid.UUID(started.json()["purchaseId"])
+    path = f"/v1/operators/me/projects/{t.project.id}/photos/{photo.id}"
+    assert live_media.delete(path, headers=bearer(t.operator_token)).status_code == 204
+    assert _object(default_bucket(), retained_key(photo.id)) is not None
+    assert mark_canceled(committed, committed.get_one(Purchase, purchase_id))
+    committed.commit()
+    relay_pending()
+    wait_until(lambda: _object(default_bucket(), retained_key(photo.id)) is None, what="the copy purged")
+    committed.expire_all()
+    assert committed.get_one(PurchaseItem, (purchase_id, photo.id)).retained_key is None
 
 
 def test_project_deletion_keeps_what_was_bought_even_when_its_bucket_goes(

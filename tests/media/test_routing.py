@@ -25,6 +25,8 @@ from tests.media.conftest import seed_selfie, seed_tenant, seed_user
 SHARED_TASKS = {
     "process_selfie": "a selfie belongs to a user, not a project",
     "delete_objects": "deletions outlive the project and its workers",
+    "sweep_object": "an object no row claims belongs to no project",
+    "sweep_storage": "beat, every bucket",
     "sync_project_resource": "the Kubernetes sync creates and removes the project's workers",
     "sync_project_resources": "beat, every project",
     "reconcile_uploads": "beat, every project",

@@ -46,7 +46,6 @@ class VisionSettings(BaseSettings):
     # Ray Serve.
     max_batch_size: int = Field(8, ge=1)
     batch_wait_timeout_s: float = Field(0.01, ge=0)
-    max_concurrent_batches: int = Field(2, ge=1)
     max_ongoing_requests: int = Field(256, ge=1)
     num_replicas: int = Field(1, ge=1)
     autoscaling: bool = False

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,6 @@ from api.outbox import enqueue_job
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.media")
-STORAGE_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError)
 
 
 @dataclass(frozen=True)

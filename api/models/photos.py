@@ -31,7 +31,6 @@ SELFIE_STATUSES = ("pending_upload", "uploaded", "processing", "approved", "reje
 TAG_SOURCES = ("auto", "confirmed")
 REPORT_TYPES = ("incorrect_tag", "missing_tag")
 # One embedding column per model dimension (dlib: 128, ArcFace: 512), each with an HNSW index.
-EMBEDDING_DIMS = (128, 512)
 _ONE_EMBEDDING = "(embedding_128 IS NULL) <> (embedding_512 IS NULL)"
 
 

@@ -64,6 +64,8 @@ class FaceModel:
         result: AnalyzeResult = await self.analyze_batch((bucket, key))
         return result
 
+    # Size and wait are set from the settings in __init__; two batches may run at once (one decoding
+    # while the other infers), which Serve fixes at decoration time.
     @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01, max_concurrent_batches=2)
     async def analyze_batch(self, items: list[Item]) -> list[AnalyzeResult]:
         loop = asyncio.get_running_loop()

@@ -1,11 +1,23 @@
-"""Base model for request and response bodies: camelCase on the wire, snake_case in Python."""
+"""Base models and field types shared by the request and response bodies of every domain:
+camelCase on the wire, snake_case in Python; instants, partial updates, validity windows."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Self
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 
 
@@ -56,3 +68,42 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Email = Annotated[EmailStr, StringConstraints(max_length=320), AfterValidator(_lower)]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=128)]
 Timezone = Annotated[str, AfterValidator(_known_timezone)]
+
+_ISO_8601 = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
+
+
+def _iso_8601(value: object) -> object:
+    """Only ISO 8601 strings (pydantic would also read numbers, even "123", as Unix times)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_8601.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date-time string")
+
+
+def _aware(value: datetime) -> datetime:
+    """ISO 8601 without an offset is read as UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_aware)]
+
+
+class PatchModel(StrictCamelModel):
+    """A partial update: absent fields are left alone; `not_null` fields may not be set to null."""
+
+    not_null: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="after")
+    def _reject_nulls(self) -> Self:
+        nulled = sorted(f for f in self.model_fields_set & self.not_null if getattr(self, f) is None)
+        if nulled:
+            raise ValueError(f"may not be null: {', '.join(nulled)}")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+def check_window(start: datetime | None, end: datetime | None, *, strict: bool, what: str) -> None:
+    """Raise ValueError when `end` comes before `start` (or equals it, when `strict`)."""
+    if start is not None and end is not None and (end <= start if strict else end < start):
+        raise ValueError(f"{what} must be {'after' if strict else 'on or after'} its start")

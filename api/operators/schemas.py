@@ -5,8 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
-from api.core.schemas import CamelModel, Name, StrictCamelModel, Timezone
-from api.projects.schemas import PatchModel
+from api.core.schemas import CamelModel, Name, PatchModel, StrictCamelModel, Timezone
 
 # ISO 4217 active currency codes.
 CURRENCIES = frozenset(

@@ -3,8 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from api.core.schemas import CamelModel, Email, Name
-from api.projects.schemas import PatchModel
+from api.core.schemas import CamelModel, Email, Name, PatchModel
 
 
 class PhotographerUpdate(PatchModel):

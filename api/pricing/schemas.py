@@ -6,8 +6,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, Strict, StrictBool, StringConstraints, model_validator
 
-from api.core.schemas import CamelModel, Name, StrictCamelModel
-from api.projects.schemas import Instant, PatchModel, check_window
+from api.core.schemas import CamelModel, Instant, Name, PatchModel, StrictCamelModel, check_window
 
 # Strict: JSON numbers only (no "12" strings or booleans read as numbers).
 Cents = Annotated[int, Strict(), Field(ge=0, le=100_000_000)]

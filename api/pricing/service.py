@@ -9,6 +9,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, NotFound, Unprocessable
+from api.core.schemas import check_window
 from api.models import Discount, Operator, PricingRule, Project, ProjectDiscount, PromoCode
 from api.pricing.schemas import (
     DiscountCreate,
@@ -18,7 +19,6 @@ from api.pricing.schemas import (
     PromoCodeCreate,
     PromoCodeUpdate,
 )
-from api.projects.schemas import check_window
 
 Owned = TypeVar("Owned", PricingRule, Discount, PromoCode)
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from api.core.errors import BadRequest, Conflict, NotFound, Unprocessable
+from api.core.schemas import check_window
 from api.core.security import hash_token, new_token
 from api.core.storage import default_bucket
 from api.deps import Staff
@@ -41,7 +42,6 @@ from api.projects.schemas import (
     ProjectPhotographerOut,
     ProjectSummary,
     ProjectUpdate,
-    check_window,
 )
 from api.provisioning import Provisioner
 from api.settings import get_settings

@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]' --config-settings editable_mode=compat
-	# compat mode puts only the repo root on sys.path; wairo_operator lives under operator/.
-	echo "$(CURDIR)/operator" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/wairo-operator.pth"
+	# compat mode puts only the repo root on sys.path; wairo_operator and wairo_contracts live in folders of their own.
+	printf '%s\n' "$(CURDIR)/operator" "$(CURDIR)/contracts" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/wairo-operator.pth"
 	touch $@
 
 up: venv
@@ -36,7 +36,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 typecheck: venv
-	$(BIN)/mypy api vision operator/wairo_operator bench tests
+	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts bench tests
 
 pytest: venv $(TEST_DEPS)
 	$(BIN)/pytest
@@ -44,7 +44,7 @@ pytest: venv $(TEST_DEPS)
 test: venv $(TEST_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy api vision operator/wairo_operator bench tests
+	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts bench tests
 	$(BIN)/pytest
 
 bench-api: venv

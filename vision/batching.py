@@ -14,7 +14,8 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from vision.errors import ErrorKind, error_kind
+from vision.errors import error_kind
+from wairo_contracts.vision import ErrorKind
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -27,7 +28,7 @@ class ItemError:
 
     message: str
     kind: str = "error"  # the exception's type name
-    category: ErrorKind = "internal"  # what the caller should do about it (see vision.errors)
+    category: ErrorKind = "internal"  # what the caller should do about it (see wairo_contracts.vision)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Configuration of the vision service, from ``WAIRO_VISION_*`` and ``WAIRO_S3_*`` variables."""
+"""Configuration of the vision service, from ``WAIRO_VISION_*`` variables (storage: the platform's
+``WAIRO_S3_*``, `wairo_contracts.storage.S3Settings`)."""
 
 from __future__ import annotations
 
@@ -8,24 +9,13 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class S3Settings(BaseSettings):
-    """Object storage the replicas read images from (the platform-wide ``WAIRO_S3_*`` variables)."""
-
-    model_config = SettingsConfigDict(env_prefix="WAIRO_S3_", extra="ignore")
-
-    endpoint: str = "http://127.0.0.1:9000"
-    region: str = "us-east-1"
-    access_key: str = "wairo-dev"
-    secret_key: str = "wairo-dev"
-    bucket: str = "wairo-media"
-
-
 class VisionSettings(BaseSettings):
     """Knobs of the vision service. Every field maps to ``WAIRO_VISION_<FIELD>``."""
 
     model_config = SettingsConfigDict(env_prefix="WAIRO_VISION_", extra="ignore")
 
-    # Backend ("dlib" or "insightface"); validated by :func:`vision.models.create_analyzer`.
+    # Backend ("dlib" or "insightface", see wairo_contracts.faces); validated by
+    # :func:`vision.models.create_analyzer`.
     backend: str = "dlib"
     # insightface: folder with the buffalo_l layout (det_10g.onnx, w600k_r50.onnx).
     model_dir: Path | None = None
@@ -46,6 +36,9 @@ class VisionSettings(BaseSettings):
     # Ray Serve.
     max_batch_size: int = Field(8, ge=1)
     batch_wait_timeout_s: float = Field(0.01, ge=0)
+    # Batches inferring at once in a replica: the size of its inference thread pool (backends
+    # release the GIL). One more batch may be reading and decoding its images meanwhile.
+    max_concurrent_batches: int = Field(1, ge=1, le=64)
     max_ongoing_requests: int = Field(256, ge=1)
     num_replicas: int = Field(1, ge=1)
     autoscaling: bool = False

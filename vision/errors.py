@@ -1,21 +1,12 @@
-"""What kind of failure one item had, as the service reports it (`AnalyzeResult.error_kind`), so
-callers can tell a bad image (final) from a storage outage (retry):
-
-- ``decode``: the object is not an image we can decode (or decode safely);
-- ``missing``: no such object or bucket;
-- ``storage``: storage unreachable or failing (worth retrying);
-- ``internal``: anything else (the analyzer failed; worth retrying).
-"""
+"""Which `ErrorKind` (see `wairo_contracts.vision`) a failure of one item is."""
 
 from __future__ import annotations
-
-from typing import Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from vision.imaging import ImageDecodeError
+from wairo_contracts.vision import ErrorKind
 
-ErrorKind = Literal["decode", "missing", "storage", "internal"]
 _MISSING_CODES = {"NoSuchKey", "NoSuchBucket", "404", "NotFound"}
 
 

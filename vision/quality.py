@@ -42,23 +42,3 @@ def face_quality(det: Detection, aligned_chip: ImageArray, det_score_scale: floa
     det_q = min(1.0, max(0.0, det.score * det_score_scale))
     score = float((size_q * sharp_q * det_q) ** (1.0 / 3.0))
     return FaceQuality(size_px=size, sharpness=sharp, detector_score=det.score, score=score)
-
-
-def selfie_rejection_reason(
-    qualities: list[FaceQuality], min_size_px: float = 80.0, min_sharpness: float = 30.0
-) -> str | None:
-    """Why a selfie cannot be used, or None: ``no_face``, ``several_faces``, ``too_small``,
-    ``too_blurry`` (the selfie rejection reasons of the design)."""
-    if not qualities:
-        return "no_face"
-    if len(qualities) > 1:
-        biggest = sorted((q.size_px for q in qualities), reverse=True)
-        # A small face in the background is tolerated; two similar faces are ambiguous.
-        if biggest[1] > 0.5 * biggest[0]:
-            return "several_faces"
-    main = max(qualities, key=lambda q: q.size_px)
-    if main.size_px < min_size_px:
-        return "too_small"
-    if main.sharpness < min_sharpness:
-        return "too_blurry"
-    return None

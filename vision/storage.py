@@ -1,31 +1,21 @@
-"""S3 access of the replicas (boto3; clients are thread-safe and shared by the I/O pool)."""
+"""S3 access of the replicas (clients are thread-safe and shared by the I/O pool)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from vision.config import S3Settings
+from wairo_contracts.s3client import make_s3_client
+from wairo_contracts.storage import S3Settings
 
-
-def make_s3_client(settings: S3Settings, max_pool_connections: int = 32) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    return boto3.client(
-        "s3",
-        endpoint_url=settings.endpoint or None,
-        region_name=settings.region,
-        aws_access_key_id=settings.access_key,
-        aws_secret_access_key=settings.secret_key,
-        config=Config(
-            max_pool_connections=max_pool_connections,
-            retries={"max_attempts": 3, "mode": "standard"},
-            s3={"addressing_style": "path"},
-        ),
-    )
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 
-def read_object(client: Any, bucket: str, key: str) -> bytes:
+def replica_s3_client(settings: S3Settings, io_threads: int) -> S3Client:
+    return make_s3_client(settings, max_pool_connections=io_threads * 2)
+
+
+def read_object(client: S3Client, bucket: str, key: str) -> bytes:
     response = client.get_object(Bucket=bucket, Key=key)
     body: bytes = response["Body"].read()
     return body

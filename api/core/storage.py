@@ -5,45 +5,30 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
 from api.core.presign import GetSigner
 from api.settings import get_settings
+from wairo_contracts.s3client import make_s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 
 def _client(endpoint: str) -> S3Client:
-    settings = get_settings()
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=settings.s3_region,
-        aws_access_key_id=settings.s3_access_key,
-        aws_secret_access_key=settings.s3_secret_key,
-        config=Config(
-            s3={"addressing_style": "path"},
-            signature_version="s3v4",
-            retries={"max_attempts": 2, "mode": "standard"},
-            connect_timeout=3,
-            read_timeout=10,
-        ),
+    return make_s3_client(
+        get_settings().s3, endpoint=endpoint, max_attempts=2, connect_timeout=3, read_timeout=10
     )
 
 
 @lru_cache
 def s3() -> S3Client:
     """Client for server-side calls (HEAD, GET, DELETE, multipart bookkeeping)."""
-    return _client(get_settings().s3_endpoint)
+    return _client(get_settings().s3.endpoint)
 
 
 @lru_cache
 def s3_presigner() -> S3Client:
     """Client whose presigned URLs carry the host clients reach (may differ from the in-cluster one)."""
-    settings = get_settings()
-    return _client(settings.s3_public_endpoint or settings.s3_endpoint)
+    return _client(get_settings().s3.signing_endpoint)
 
 
 def reset_clients() -> None:
@@ -53,7 +38,7 @@ def reset_clients() -> None:
 
 
 def default_bucket() -> str:
-    return get_settings().s3_bucket
+    return get_settings().s3.bucket
 
 
 def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
@@ -67,12 +52,12 @@ def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: i
 
 @lru_cache
 def get_signer() -> GetSigner:
-    settings = get_settings()
+    s3_settings = get_settings().s3
     return GetSigner(
-        endpoint=settings.s3_public_endpoint or settings.s3_endpoint,
-        region=settings.s3_region,
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key,
+        endpoint=s3_settings.signing_endpoint,
+        region=s3_settings.region,
+        access_key=s3_settings.access_key,
+        secret_key=s3_settings.secret_key,
     )
 
 

@@ -40,9 +40,7 @@ from api.models import (
 )
 from api.projects.lifecycle import ParticipantAction, participant_may
 from api.settings import get_settings
-
-THUMBNAIL = "thumb-400"
-WATERMARKED = "watermarked"
+from wairo_contracts.keys import LIST_THUMBNAIL
 
 
 @dataclass(frozen=True)
@@ -122,8 +120,8 @@ def list_photos(
             tagged=bool(r.tagged),
             has_purchase=r.has_purchase,
             is_favourite=r.is_favourite,
-            thumbnail_url=presign_get(r.variants[THUMBNAIL], bucket=r.bucket)
-            if THUMBNAIL in r.variants
+            thumbnail_url=presign_get(r.variants[LIST_THUMBNAIL], bucket=r.bucket)
+            if LIST_THUMBNAIL in r.variants
             else None,
         )
         for r in rows

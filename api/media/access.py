@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from api.core.errors import Forbidden, NotFound
 from api.core.security import Principal
 from api.deps import SessionDep, load_account, require_principal
-from api.gallery.service import WATERMARKED, paid_purchase_includes
+from api.gallery.service import paid_purchase_includes
 from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
 from api.projects.lifecycle import participant_may, photographer_sees
+from wairo_contracts.keys import WATERMARKED
 
 Account = User | Operator | Photographer
 

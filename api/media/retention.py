@@ -23,9 +23,8 @@ from api.core.errors import AppError, Conflict, NotFound
 from api.core.storage import default_bucket, s3
 from api.models import Photo, Project, Purchase, PurchaseItem
 from api.outbox import enqueue_job
+from wairo_contracts.keys import WATERMARKED, retained_key
 
-RETAINED_PREFIX = "retained/"
-WATERMARKED = "watermarked"
 # Purchases that hold a retained object: paid ones, and pending ones Stripe may still report paid.
 HOLDING_STATUSES = ("pending", "paid")
 
@@ -49,10 +48,6 @@ def queue_object_deletion(
     if bucket != default_bucket():
         payload["bucket"] = bucket
     enqueue_job(session, "delete_objects", payload, dedup_key=dedup_key)
-
-
-def retained_key(photo_id: uuid.UUID) -> str:
-    return f"{RETAINED_PREFIX}{photo_id}/{WATERMARKED}.jpg"
 
 
 def _held_photo_ids() -> Any:

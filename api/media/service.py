@@ -36,20 +36,23 @@ from api.outbox import enqueue_job
 from api.projects.lifecycle import require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings
+from wairo_contracts.keys import (
+    LIST_THUMBNAIL,
+    ORIGINAL,
+    VARIANTS,
+    photo_key,
+    profile_picture_key,
+    selfie_key,
+)
 
-VARIANTS = ("thumb-400", "thumb-800", "watermarked")
 # Photos that hold (or will hold) storage and count against a project's quota.
 QUOTA_STATUSES = ("pending_upload", "uploaded", "processing", "ready")
 LISTED_STATUSES = ("uploaded", "processing", "ready", "failed")
 
 
-def photo_key(project_id: uuid.UUID, photo_id: uuid.UUID, name: str = "original") -> str:
-    return f"photos/{project_id}/{photo_id}/{name}.jpg"
-
-
 def photo_keys(photo: Photo) -> list[str]:
     """Every object a photo may have (original and variants), for deletion."""
-    names = ("original", *VARIANTS)
+    names = (ORIGINAL, *VARIANTS)
     return sorted({photo_key(photo.project_id, photo.id, n) for n in names} | set(photo.variants.values()))
 
 
@@ -121,7 +124,7 @@ def selfie_upload_url(session: Session, user: User, body: FileIn) -> SelfieUploa
     _rate_limit(user.id)
     settings = get_settings()
     now = datetime.now(UTC)
-    key = f"selfies/{user.id}/{int(now.timestamp() * 1000)}.jpg"
+    key = selfie_key(user.id, int(now.timestamp() * 1000))
     selfie = Selfie(
         user_id=user.id,
         object_key=key,
@@ -140,7 +143,7 @@ def selfie_upload_url(session: Session, user: User, body: FileIn) -> SelfieUploa
 
 def profile_picture_upload_url(session: Session, operator: Operator, body: FileIn) -> ProfilePictureOut:
     _rate_limit(operator.id)
-    key = f"operators/{operator.id}/profile.jpg"
+    key = profile_picture_key(operator.id)
     operator.profile_picture_key = key
     return ProfilePictureOut(upload_url=presign_put(key, body.content_type), file_url=key)
 
@@ -261,7 +264,7 @@ def list_photos(
             photo.project_id, photo_bucket(session, photo)
         )
         ready = photo.status == "ready"
-        thumb = photo.variants.get("thumb-400")
+        thumb = photo.variants.get(LIST_THUMBNAIL)
         items.append(
             PhotoListItem(
                 id=photo.id,

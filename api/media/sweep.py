@@ -29,15 +29,15 @@ from sqlalchemy.orm import Session
 
 from api.core.storage import default_bucket, s3
 from api.db import session_scope
-from api.media.retention import HOLDING_STATUSES, RETAINED_PREFIX
+from api.media.retention import HOLDING_STATUSES
 from api.models import Photo, Project, Purchase, PurchaseItem, Selfie, StorageSweepCursor
 from api.outbox import enqueue_job
 from api.settings import get_settings
+from wairo_contracts.keys import PHOTOS, RETAINED, SELFIES, parse_photo_key
 
 log = logging.getLogger("wairo.media.sweep")
 
-SELFIES, PHOTOS = "selfies/", "photos/"
-SWEPT_PREFIXES = (SELFIES, PHOTOS, RETAINED_PREFIX)
+SWEPT_PREFIXES = (SELFIES, PHOTOS, RETAINED)
 PAGE_SIZE = 500
 
 
@@ -53,15 +53,8 @@ def cutoff() -> datetime:
 
 
 def _photo_ids(keys: Iterable[str]) -> dict[str, tuple[uuid.UUID, uuid.UUID]]:
-    """key -> (project id, photo id) for keys laid out as photos/{project}/{photo}/..."""
-    ids = {}
-    for key in keys:
-        parts = key.split("/")
-        try:
-            ids[key] = (uuid.UUID(parts[1]), uuid.UUID(parts[2]))
-        except (IndexError, ValueError):
-            continue  # not a photo's object: nothing claims it
-    return ids
+    """key -> (project id, photo id) for the keys laid out as a photo's (others: nothing claims them)."""
+    return {key: ids for key in keys if (ids := parse_photo_key(key)) is not None}
 
 
 def claimed(session: Session, bucket: str, keys: list[str]) -> set[str]:
@@ -72,7 +65,7 @@ def claimed(session: Session, bucket: str, keys: list[str]) -> set[str]:
             .join(Purchase, Purchase.id == PurchaseItem.purchase_id)
             .where(
                 PurchaseItem.retained_bucket == bucket,
-                PurchaseItem.retained_key.in_([k for k in keys if k.startswith(RETAINED_PREFIX)]),
+                PurchaseItem.retained_key.in_([k for k in keys if k.startswith(RETAINED)]),
                 Purchase.status.in_(HOLDING_STATUSES),
             )
         )

@@ -7,7 +7,8 @@ import warnings
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-THUMB_SIZES = (400, 800)
+from wairo_contracts.keys import THUMBNAILS
+
 WATERMARK_MAX_SIDE = 2048
 MAX_PIXELS = 100_000_000  # decompression-bomb guard (a 50 MB upload never needs more)
 
@@ -52,7 +53,8 @@ def thumbnail(image: Image.Image, size: int) -> bytes:
 
 
 def thumbnails(image: Image.Image) -> dict[str, bytes]:
-    return {f"thumb-{size}": thumbnail(image, size) for size in THUMB_SIZES}
+    """Every thumbnail variant of the photo (variant name -> JPEG)."""
+    return {name: thumbnail(image, size) for name, size in THUMBNAILS.items()}
 
 
 def watermark(image: Image.Image, text: str) -> bytes:

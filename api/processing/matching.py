@@ -3,7 +3,7 @@
 - `cluster_faces`: one member against the project's photos. Candidates come from pgvector (cosine
   distance, filtered by project, model and ready photos); the rules (threshold per model, one tag
   per user per photo on the nearest face, a face not shared when another member is clearly nearer)
-  are vision.matching's, applied to the member and every other member with an approved selfie who
+  are wairo_contracts.matching's, applied to the member and every other member with an approved selfie who
   competes for the same faces.
 - `rematch_project`: every member against every face of the project in one batched job of the
   vision service (after a model or threshold change); its result replaces the project's auto tags.
@@ -24,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from api.consent.service import lock_live_consents
 from api.models import Consent, Face, Photo, PhotoTag, ProjectMember, Selfie
-from vision.matching import assign_tags, margin_for, threshold_for
-from vision.schemas import MatchRequest, MatchResponse, Matrix
+from wairo_contracts.faces import face_model
+from wairo_contracts.matching import assign_tags
+from wairo_contracts.matrix import to_matrix
+from wairo_contracts.vision import MatchRequest, MatchResponse
 
 _LIVE_CONSENT = exists().where(
     Consent.user_id == Selfie.user_id,
@@ -81,7 +83,8 @@ def cluster_faces(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -
     if selfie is None or selfie.model is None:
         return 0
     column, vector = _embedding(selfie)
-    threshold, margin = threshold_for(selfie.model), margin_for(selfie.model)
+    model = face_model(selfie.model)
+    threshold, margin = model.threshold, model.margin
     face_vec = getattr(Face, column)
     distance = face_vec.cosine_distance(vector)
     candidates = session.execute(
@@ -188,10 +191,10 @@ def _model_tags(
         MatchRequest(
             model=model,
             users=[str(m[0]) for m in members],
-            user_embeddings=Matrix.from_array([m[1] for m in members], dim),
+            user_embeddings=to_matrix([m[1] for m in members], dim),
             faces=[str(f[0]) for f in faces],
             photos=[str(f[1]) for f in faces],
-            face_embeddings=Matrix.from_array([f[2] for f in faces], dim),
+            face_embeddings=to_matrix([f[2] for f in faces], dim),
         )
     )
     return len(faces), {

@@ -15,14 +15,13 @@ from sqlalchemy.orm import Session
 
 from api.core.storage import default_bucket, s3
 from api.db import session_scope
-from api.media.service import photo_key
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
 from api.outbox import enqueue_job
 from api.processing import exif, images
-from api.processing.vision import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
+from api.processing.selfie_rules import selfie_rejection_reason
+from api.processing.vision_client import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from api.settings import get_settings
-from vision.quality import selfie_rejection_reason
-from vision.types import FaceQuality
+from wairo_contracts.keys import THUMBNAILS, WATERMARKED, photo_key
 
 log = logging.getLogger("wairo.processing")
 
@@ -118,23 +117,23 @@ def extract_metadata(job: PhotoJob) -> None:
 
 
 def generate_thumbnails(job: PhotoJob) -> None:
-    missing = [name for name in ("thumb-400", "thumb-800") if name not in job.variants]
+    missing = [name for name in THUMBNAILS if name not in job.variants]
     if not missing:
         return
     produced = {}
     for name in missing:
         key = photo_key(job.project_id, job.id, name)
-        put_jpeg(job.bucket, key, images.thumbnail(job.image(), int(name.split("-")[1])))
+        put_jpeg(job.bucket, key, images.thumbnail(job.image(), THUMBNAILS[name]))
         produced[name] = key
     _record_variants(job, produced)
 
 
 def generate_watermark(job: PhotoJob) -> None:
-    if "watermarked" in job.variants:
+    if WATERMARKED in job.variants:
         return
-    key = photo_key(job.project_id, job.id, "watermarked")
+    key = photo_key(job.project_id, job.id, WATERMARKED)
     put_jpeg(job.bucket, key, images.watermark(job.image(), job.watermark_text))
-    _record_variants(job, {"watermarked": key})
+    _record_variants(job, {WATERMARKED: key})
 
 
 def detect_faces(job: PhotoJob) -> None:
@@ -238,11 +237,7 @@ def process_selfie(selfie_id: uuid.UUID) -> str | None:
         except (NotAnImage, ObjectMissing):
             selfie.status, selfie.rejection_reason = "rejected", "invalid_image"
             return selfie.status
-        qualities = [
-            FaceQuality(f.quality.size_px, f.quality.sharpness, f.quality.detector_score, f.quality.score)
-            for f in result.faces
-        ]
-        reason = selfie_rejection_reason(qualities)
+        reason = selfie_rejection_reason([f.quality for f in result.faces])
         if reason:
             selfie.status, selfie.rejection_reason = "rejected", reason
             return selfie.status

@@ -3,7 +3,7 @@
 A project whose `Project` CR asks for dedicated workers (`spec.processing.dedicatedWorkers > 0`,
 copied into `projects.dedicated_workers` by the Kubernetes sync) has its own Celery queue, consumed
 by the worker Deployment the operator runs in its namespace; the name is the operator's
-(`wairo_operator.builders.queue_name`). Every other project uses the shared queue.
+(`wairo_contracts.project.queue_name`). Every other project uses the shared queue.
 
 The processing jobs of a project (`PROJECT_JOBS`) go to its queue; the rest always use the shared
 one: selfies and mail (no project), deletions (they outlive the project and its workers) and the
@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wairo_operator.builders import queue_name
 
 from api.models import Photo, Project
+from wairo_contracts.project import queue_name
 
 ProjectOf = Callable[[Session, Mapping[str, Any]], uuid.UUID | None]
 

@@ -27,9 +27,9 @@ from celery import Task
 
 from api.core.storage import default_bucket
 from api.db import session_scope
-from api.processing import pipeline
+from api.processing import matching, pipeline, vision_client
 from api.processing.images import CorruptImage
-from api.processing.vision import ObjectMissing, VisionUnavailable
+from api.processing.vision_client import ObjectMissing, VisionUnavailable
 from api.worker import celery_app
 
 log = logging.getLogger("wairo.processing")
@@ -101,20 +101,15 @@ def process_selfie(self: Task, selfieId: str) -> str | None:
 
 @celery_app.task(name="cluster_faces")
 def cluster_faces(userId: str, projectId: str) -> int:
-    from api.processing.matching import cluster_faces as match
-
     with session_scope() as session:
-        return match(session, uuid.UUID(userId), uuid.UUID(projectId))
+        return matching.cluster_faces(session, uuid.UUID(userId), uuid.UUID(projectId))
 
 
 @celery_app.task(name="rematch_project", bind=True, max_retries=VISION_RETRIES)
 def rematch_project(self: Task, projectId: str) -> dict[str, int]:
-    from api.processing import vision
-    from api.processing.matching import rematch_project as rematch
-
     try:
         with session_scope() as session:
-            summary = rematch(session, uuid.UUID(projectId), vision.match)
+            summary = matching.rematch_project(session, uuid.UUID(projectId), vision_client.match)
     except VisionUnavailable as exc:
         log.warning("project %s: vision unavailable for the re-match, retrying: %s", projectId, exc)
         raise _backoff(self, exc, VISION_RETRIES) from exc

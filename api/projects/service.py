@@ -45,6 +45,7 @@ from api.projects.schemas import (
 )
 from api.provisioning import Provisioner
 from api.settings import get_settings
+from wairo_contracts.keys import project_photos_prefix
 
 # The documented lifecycle; every other move is a conflict.
 TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
@@ -200,7 +201,10 @@ def delete_project(session: Session, project: Project, provisioner: Provisioner)
     session.delete(project)
     session.flush()
     queue_object_deletion(
-        session, bucket, prefixes=[f"photos/{project.id}/"], dedup_key=f"delete_objects:project:{project.id}"
+        session,
+        bucket,
+        prefixes=[project_photos_prefix(project.id)],
+        dedup_key=f"delete_objects:project:{project.id}",
     )
 
 

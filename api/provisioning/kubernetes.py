@@ -18,25 +18,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from kubernetes import client, config
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
-from wairo_operator.project_cr import (
-    CREATED_BY,
-    ProjectCRClient,
-    build_project_resource,
-    project_resource_name,
-)
 
 from api.models import Project
 from api.outbox import enqueue_job
-from api.provisioning import READY
+from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
+from wairo_contracts.kubeclient import load_api_client
+from wairo_contracts.project import BACKOFFICE, CREATED_BY, Phase, build_project_resource, resource_name
 
 log = logging.getLogger("wairo.provisioning")
 
 GIB = 1024**3
-PENDING = "Pending"
 SYNC_TASK = "sync_project_resource"
 
 
@@ -46,8 +40,8 @@ class KubernetesProvisioner:
     def project_created(self, project: Project) -> None:
         # The bucket is named here, once, and given to the operator in the CR: objects never
         # move between buckets when the project becomes Ready.
-        project.bucket = project.bucket or f"{get_settings().kubernetes_bucket_prefix}{project.id}"
-        project.provisioning_phase = PENDING
+        project.bucket = project.bucket or get_settings().s3.project_bucket(str(project.id))
+        project.provisioning_phase = Phase.PENDING
         self._queue_sync(project)
 
     def status_changed(self, project: Project) -> None:
@@ -57,7 +51,7 @@ class KubernetesProvisioner:
         self._queue_sync(project)
 
     def ready_for_uploads(self, project: Project) -> bool:
-        return project.provisioning_phase == READY
+        return project.provisioning_phase == Phase.READY
 
     @staticmethod
     def _queue_sync(project: Project) -> None:
@@ -71,12 +65,7 @@ class KubernetesProvisioner:
 def cr_client() -> ProjectCRClient:
     """The worker's client: ``WAIRO_KUBECONFIG`` when set, else in-cluster configuration, else
     the default kubeconfig."""
-    path = get_settings().kubeconfig
-    if not path:
-        return ProjectCRClient()
-    configuration = client.Configuration()
-    config.load_kube_config(config_file=path, client_configuration=configuration)
-    return ProjectCRClient(client.ApiClient(configuration))
+    return ProjectCRClient(load_api_client(kubeconfig=get_settings().kubeconfig))
 
 
 def desired_resource(project: Project) -> dict[str, Any]:
@@ -88,7 +77,7 @@ def desired_resource(project: Project) -> dict[str, Any]:
 def apply_cluster_state(project: Project, resource: dict[str, Any]) -> None:
     """Copy the CR's phase, quota and dedicated workers onto the project row (a quota the CR
     leaves unset is kept)."""
-    project.provisioning_phase = str((resource.get("status") or {}).get("phase") or PENDING)
+    project.provisioning_phase = str((resource.get("status") or {}).get("phase") or Phase.PENDING)
     quota = (resource.get("spec") or {}).get("quota") or {}
     if quota.get("maxPhotos") is not None:
         project.max_photos = int(quota["maxPhotos"])
@@ -114,7 +103,7 @@ def sync_project(session: Session, project_id: uuid.UUID, crs: ProjectCRClient) 
     project = session.get(Project, project_id, with_for_update=True)
     if project is None:
         return "deleted" if crs.delete(str(project_id)) else "absent"
-    return _reconcile(project, crs.get(project_resource_name(str(project_id))), crs)
+    return _reconcile(project, crs.get(resource_name(str(project_id))), crs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +124,7 @@ def sync_all(session: Session, crs: ProjectCRClient) -> SyncSummary:
     resources: dict[str, dict[str, Any]] = {}
     for resource in crs.list():
         metadata = resource.get("metadata") or {}
-        if (metadata.get("labels") or {}).get(CREATED_BY) == "wairo-backoffice":  # selector, re-checked
+        if (metadata.get("labels") or {}).get(CREATED_BY) == BACKOFFICE:  # selector, re-checked
             resources[str((resource.get("spec") or {}).get("projectId"))] = resource
     existing = {str(project_id) for project_id in session.scalars(select(Project.id))}
     counts = {"created": 0, "patched": 0, "unchanged": 0, "deleted": 0}

@@ -11,11 +11,11 @@ import uuid
 
 from celery import Task
 from urllib3.exceptions import HTTPError
-from wairo_operator.project_cr import ProjectCRError
 
 from api.db import session_scope
 from api.models import Project
 from api.provisioning.kubernetes import cr_client, sync_all, sync_project
+from api.provisioning.project_cr import ProjectCRError
 from api.settings import get_settings
 from api.worker import celery_app
 

@@ -135,8 +135,8 @@ class Stack:
             _, s3_url = c.start_s3(self.sup, cfg.s3_port)
         self._set("S3_ENDPOINT", s3_url)
         s = self.settings
-        c.create_bucket(s3_url, s.s3_bucket, s.s3_access_key, s.s3_secret_key, s.s3_region)
-        self.endpoints["s3"] = f"{s3_url} (bucket {s.s3_bucket})"
+        c.create_bucket(s3_url, s.s3.bucket, s.s3.access_key, s.s3.secret_key, s.s3.region)
+        self.endpoints["s3"] = f"{s3_url} (bucket {s.s3.bucket})"
 
         if "BROKER_URL" in ext:
             broker_url = ext["BROKER_URL"]

@@ -41,9 +41,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _analyze(self, body: bytes) -> None:
         from vision.batching import item_error
         from vision.imaging import decode_image
-        from vision.schemas import AnalyzeRequest, AnalyzeResponse
         from vision.serve.convert import result_out
         from vision.storage import read_object
+        from wairo_contracts.vision import AnalyzeRequest, AnalyzeResponse
 
         request = AnalyzeRequest.model_validate_json(body)
         results = []
@@ -61,8 +61,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _match(self, body: bytes) -> None:
         from pydantic import ValidationError
 
-        from vision.schemas import MatchRequest
         from vision.serve.convert import match_response
+        from wairo_contracts.vision import MatchRequest
 
         try:
             response = match_response(MatchRequest.model_validate_json(body))
@@ -88,8 +88,8 @@ class VisionServer(ThreadingHTTPServer):
     @cached_property
     def s3(self) -> Any:
         """Made on first use: the storage endpoint (WAIRO_S3_*) may be known only after start-up."""
-        from vision.config import S3Settings
-        from vision.storage import make_s3_client
+        from wairo_contracts.s3client import make_s3_client
+        from wairo_contracts.storage import S3Settings
 
         return make_s3_client(S3Settings())
 

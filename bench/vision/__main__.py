@@ -22,9 +22,9 @@ from bench.vision.match_bench import run_match_bench
 from bench.vision.simulator import Box, SimConfig, build_event, load_rgb
 from bench.vision.throughput import moto_s3, run_baseline, run_serve, upload
 from vision.config import VisionSettings
-from vision.matching import margin_for, threshold_for
 from vision.models import create_analyzer
 from vision.models.dlib_backend import DlibFaceAnalyzer
+from wairo_contracts.faces import face_model
 
 DEFAULT_FACES = Path(__file__).resolve().parents[2].parent / "shared" / "faces"
 MODEL = "dlib-resnet-128"
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"  WARNING: {serve_run.errors} items failed in the Serve path")
 
     log("# accuracy (photos of me, micro-averaged over enrolled persons)")
-    margin = margin_for(MODEL)
+    margin = face_model(MODEL).margin
     sweep = [evaluate(serve_run.analysed, selfies, truth, thr, margin) for thr in SWEEP]
     log(f"  {'threshold':>9} {'precision':>9} {'recall':>7} {'f1':>6} {'tp':>5} {'fp':>4} {'fn':>4}")
     for s in sweep:
@@ -128,11 +128,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{s.true_pos:5d} {s.false_pos:4d} {s.false_neg:4d}"
         )
     best = choose_threshold(sweep, args.min_precision)
-    configured = threshold_for(MODEL)
+    configured = face_model(MODEL).threshold
     chosen: Score = evaluate(serve_run.analysed, selfies, truth, configured, margin)
     log(
         f"  best by sweep: {best.threshold:.3f}; "
-        f"configured (vision.matching): {configured:.3f}, margin {margin}"
+        f"configured (wairo_contracts.faces): {configured:.3f}, margin {margin}"
     )
     det = detection_recall(serve_run.analysed, placed)
     log("  faces detected by size: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in det.items()))

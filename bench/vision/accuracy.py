@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from vision.matching import assign_tags, photos_by_user
+from wairo_contracts.matching import assign_tags, photos_by_user
 
 
 @dataclass(frozen=True, slots=True)

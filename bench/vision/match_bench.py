@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from vision.matching import l2_normalise
+from wairo_contracts.matching import l2_normalise
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from bench.vision.accuracy import PhotoFaces
-from vision.config import S3Settings, VisionSettings
+from vision.config import VisionSettings
 from vision.imaging import decode_image
-from vision.storage import make_s3_client, read_object
+from vision.storage import read_object
+from wairo_contracts.s3client import make_s3_client
+from wairo_contracts.storage import S3Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ def run_serve(
     import ray
     from ray import serve
 
-    from vision.client import VisionClient
+    from api.processing.vision_client import VisionClient
     from vision.serve.app import build_app
 
     # Ray starts workers at niceness 15; the baseline runs at 0 in this process, so level the field.

@@ -1,12 +1,4 @@
-"""Wairo's Kubernetes operator: reconciles `Project` custom resources (group wairo.io).
+"""Wairo's Kubernetes operator: reconciles `Project` custom resources (see wairo_contracts.project).
 
 Run it with ``kopf run -m wairo_operator.main --all-namespaces --standalone``.
 """
-
-GROUP = "wairo.io"
-VERSION = "v1alpha1"
-PLURAL = "projects"
-KIND = "Project"
-API_VERSION = f"{GROUP}/{VERSION}"
-
-__all__ = ["API_VERSION", "GROUP", "KIND", "PLURAL", "VERSION"]

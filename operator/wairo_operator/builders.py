@@ -6,24 +6,32 @@ Nothing here talks to Kubernetes or S3, so everything is unit-testable with plai
 from __future__ import annotations
 
 import datetime
-import enum
 import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-MANAGED_BY = "wairo-operator"
-LABEL_PROJECT_ID = "wairo.io/project-id"
-LABEL_OPERATOR_ID = "wairo.io/operator-id"
-LABEL_LIFECYCLE = "wairo.io/lifecycle"
-LABEL_PROJECT = "wairo.io/project"
-NAMESPACE_PREFIX = "wairo-p-"
+from wairo_contracts.project import (
+    LABEL_LIFECYCLE,
+    LABEL_OPERATOR_ID,
+    LABEL_PROJECT,
+    LABEL_PROJECT_ID,
+    LIFECYCLES,
+    MANAGED_BY,
+    MANAGED_BY_LABEL,
+    PART_OF,
+    Phase,
+    Quota,
+    namespace_name,
+    queue_name,
+)
+from wairo_contracts.storage import S3Settings
+
 WORKER_NAME = "wairo-worker"
 WORKER_ENV_SECRET = "wairo-worker-env"
 QUOTA_NAME = "wairo-project-quota"
 LIMIT_RANGE_NAME = "wairo-project-limits"
-LIFECYCLES = ("draft", "live", "closed", "archived")
 
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _CPU_RE = re.compile(r"^([0-9]+(\.[0-9]+)?|[0-9]+m)$")
@@ -34,16 +42,6 @@ K8sObject = dict[str, Any]
 
 class InvalidSpecError(ValueError):
     """The Project's spec cannot be reconciled (the handlers turn it into kopf.PermanentError)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Quota:
-    max_photos: int = 10_000
-    max_storage_gi: int = 50
-    max_members: int = 5_000
-    cpu: str = "2"
-    memory: str = "4Gi"
-    gpu: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +65,8 @@ class ProjectSpec:
     def queue(self) -> str:
         return queue_name(self.project_id)
 
-    def bucket_name(self, prefix: str = NAMESPACE_PREFIX) -> str:
-        return self.bucket or f"{prefix}{self.project_id}"
-
-
-def namespace_name(project_id: str) -> str:
-    return f"{NAMESPACE_PREFIX}{project_id}"
-
-
-def queue_name(project_id: str) -> str:
-    """The Celery queue a project's dedicated workers consume."""
-    return f"wairo.project.{project_id}"
+    def bucket_name(self, s3: S3Settings) -> str:
+        return self.bucket or s3.project_bucket(self.project_id)
 
 
 def _uuid(value: object, field: str) -> str:
@@ -160,8 +149,8 @@ def parse_spec(spec: Mapping[str, Any]) -> ProjectSpec:
 
 def project_labels(project: ProjectSpec) -> dict[str, str]:
     return {
-        "app.kubernetes.io/managed-by": MANAGED_BY,
-        "app.kubernetes.io/part-of": "wairo",
+        MANAGED_BY_LABEL: MANAGED_BY,
+        PART_OF: "wairo",
         LABEL_PROJECT_ID: project.project_id,
         LABEL_OPERATOR_ID: project.operator_id,
         LABEL_LIFECYCLE: project.lifecycle,
@@ -348,14 +337,6 @@ def bucket_may_be_removed(project: ProjectSpec) -> bool:
 
 # --------------------------------------------------------------------------------------------------
 # Status: phase state machine and conditions
-
-
-class Phase(enum.StrEnum):
-    PENDING = "Pending"
-    PROVISIONING = "Provisioning"
-    READY = "Ready"
-    FAILED = "Failed"
-    TERMINATING = "Terminating"
 
 
 TRANSITIONS: dict[Phase | None, frozenset[Phase]] = {

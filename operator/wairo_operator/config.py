@@ -1,7 +1,7 @@
 """The operator's settings, read once from ``WAIRO_*`` environment variables.
 
-The S3 settings are the same variables the API processes read (``WAIRO_S3_*``); the operator does
-not import the ``api`` package. Operator-only settings carry the ``WAIRO_OPERATOR_`` prefix.
+Storage is the platform's (``WAIRO_S3_*``, `wairo_contracts.storage.S3Settings`); operator-only
+settings carry the ``WAIRO_OPERATOR_`` prefix.
 """
 
 from __future__ import annotations
@@ -9,18 +9,16 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wairo_contracts.storage import S3Settings
+
 
 class OperatorConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WAIRO_", extra="ignore", populate_by_name=True)
 
-    # Object storage (shared with the APIs).
-    s3_endpoint: str = "http://127.0.0.1:9000"
-    s3_region: str = "us-east-1"
-    s3_access_key: str = "wairo-dev"
-    s3_secret_key: str = "wairo-dev"
+    # Object storage (shared with the APIs); buckets are named by its project_bucket_prefix unless
+    # the Project names one.
+    s3: S3Settings = Field(default_factory=S3Settings)
 
-    # Buckets: wairo-p-<projectId> unless the Project overrides it.
-    operator_bucket_prefix: str = "wairo-p-"
     # Origins allowed to PUT to presigned URLs from a browser (comma separated in the env var).
     operator_cors_origins: str = "*"
     # Incomplete multipart uploads older than this are aborted by a lifecycle rule.

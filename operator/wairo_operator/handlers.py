@@ -16,7 +16,10 @@ from typing import Any
 import kopf
 from kubernetes import client
 
-from . import GROUP, PLURAL, VERSION
+from wairo_contracts.keys import project_photos_prefix
+from wairo_contracts.kubeclient import load_api_client
+from wairo_contracts.project import GROUP, PLURAL, VERSION
+
 from .builders import (
     WORKER_ENV_SECRET,
     WORKER_NAME,
@@ -39,8 +42,8 @@ from .builders import (
     transition,
 )
 from .config import OperatorConfig
-from .kube import Children, KubeError, load_api_client
-from .storage import BucketManager, S3Client, StorageError, make_s3_client
+from .kube import Children, KubeError
+from .storage import BucketManager, S3Client, StorageError, operator_s3_client
 
 FINALIZER = "wairo.io/project-cleanup"
 MAX_BACKOFF_S = 300.0
@@ -49,10 +52,6 @@ MAX_BACKOFF_S = 300.0
 def backoff(retry: int, base: float = 5.0) -> float:
     """Exponential backoff for TemporaryError: 5, 10, 20, ... seconds, capped at 5 minutes."""
     return float(min(MAX_BACKOFF_S, base * (2 ** max(0, retry))))
-
-
-def photos_prefix(project: ProjectSpec) -> str:
-    return f"photos/{project.project_id}/"
 
 
 class ProjectOperator:
@@ -80,8 +79,8 @@ class ProjectOperator:
     @property
     def buckets(self) -> BucketManager:
         if self._buckets is None:
-            s3 = self._s3_client or make_s3_client(self.config)
-            self._buckets = BucketManager(s3, region=self.config.s3_region)
+            s3 = self._s3_client or operator_s3_client(self.config.s3)
+            self._buckets = BucketManager(s3, region=self.config.s3.region)
         return self._buckets
 
     def register(self, registry: kopf.OperatorRegistry) -> None:
@@ -153,7 +152,7 @@ class ProjectOperator:
             )  # fmt: skip
             raise kopf.PermanentError(str(exc)) from exc
 
-        bucket = project.bucket_name(self.config.operator_bucket_prefix)
+        bucket = project.bucket_name(self.config.s3)
         patch.status["namespace"] = project.namespace
         patch.status["bucket"] = bucket
 
@@ -273,7 +272,7 @@ class ProjectOperator:
             logger.warning("Invalid spec: nothing was provisioned, releasing the Project.")
             return
         patch.status["phase"] = str(Phase.TERMINATING)
-        bucket = project.bucket_name(self.config.operator_bucket_prefix)
+        bucket = project.bucket_name(self.config.s3)
         result: dict[str, Any] = {}
         try:
             if bucket_may_be_removed(project):
@@ -300,9 +299,9 @@ class ProjectOperator:
             project = parse_spec(spec)
         except InvalidSpecError:
             return
-        bucket = project.bucket_name(self.config.operator_bucket_prefix)
+        bucket = project.bucket_name(self.config.s3)
         try:
-            measured = self.buckets.usage(bucket, prefix=photos_prefix(project))
+            measured = self.buckets.usage(bucket, prefix=project_photos_prefix(project.project_id))
         except StorageError as exc:
             raise kopf.TemporaryError(str(exc), delay=60) from exc
         new = {"photoCount": measured.photo_count, "bytes": measured.total_bytes}

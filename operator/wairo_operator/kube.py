@@ -5,23 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kubernetes import client, config
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
 
 from .builders import K8sObject, desired_patch, is_subset
-
-
-def load_api_client(configuration: client.Configuration | None = None) -> client.ApiClient:
-    """An API client from an explicit configuration, in-cluster config, or kubeconfig (in that order)."""
-    if configuration is not None:
-        return client.ApiClient(configuration)
-    loaded = client.Configuration()
-    try:
-        config.load_incluster_config(client_configuration=loaded)
-    except ConfigException:
-        config.load_kube_config(client_configuration=loaded)
-    return client.ApiClient(loaded)
 
 
 class KubeError(RuntimeError):

@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .config import OperatorConfig
+from wairo_contracts.s3client import make_s3_client
+from wairo_contracts.storage import S3Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -33,20 +32,8 @@ class Usage:
     photo_count: int
 
 
-def make_s3_client(config: OperatorConfig) -> S3Client:
-    return boto3.client(
-        "s3",
-        endpoint_url=config.s3_endpoint or None,
-        region_name=config.s3_region,
-        aws_access_key_id=config.s3_access_key,
-        aws_secret_access_key=config.s3_secret_key,
-        config=Config(
-            s3={"addressing_style": "path"},
-            retries={"max_attempts": 3, "mode": "standard"},
-            connect_timeout=5,
-            read_timeout=30,
-        ),
-    )
+def operator_s3_client(settings: S3Settings) -> S3Client:
+    return make_s3_client(settings, max_attempts=3, connect_timeout=5, read_timeout=30)
 
 
 def _code(exc: ClientError) -> str:

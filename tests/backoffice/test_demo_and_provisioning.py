@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import provisioning
 from api.demo import accounts
 from api.demo.backoffice import operator_setup
 from api.demo.client import Api
 from api.models import Project, ProjectMember, TermsVersion
 from api.provisioning import LocalProvisioner, get_provisioner
+from api.provisioning import local as local_provisioning
 from api.provisioning.kubernetes import KubernetesProvisioner
 from api.settings import get_settings
 from tests.backoffice.helpers import add_member, add_user, make_project
@@ -74,10 +74,10 @@ def test_storage_failure_marks_the_project_failed_and_a_status_change_retries(
     def unreachable(bucket: str | None = None) -> None:
         raise EndpointConnectionError(endpoint_url="http://s3")
 
-    monkeypatch.setattr(provisioning, "ensure_bucket", unreachable)
+    monkeypatch.setattr(local_provisioning, "ensure_bucket", unreachable)
     LocalProvisioner().project_created(project)
     assert project.provisioning_phase == "Failed"
-    monkeypatch.setattr(provisioning, "ensure_bucket", lambda bucket=None: None)
+    monkeypatch.setattr(local_provisioning, "ensure_bucket", lambda bucket=None: None)
     LocalProvisioner().status_changed(project)
     assert project.provisioning_phase == "Ready"
 
@@ -88,7 +88,7 @@ def test_create_with_failing_storage_still_answers_201(
     def unreachable(bucket: str | None = None) -> None:
         raise EndpointConnectionError(endpoint_url="http://s3")
 
-    monkeypatch.setattr(provisioning, "ensure_bucket", unreachable)
+    monkeypatch.setattr(local_provisioning, "ensure_bucket", unreachable)
     assert make_project(backoffice, op["token"])["provisioningPhase"] == "Failed"
 
 

@@ -274,7 +274,7 @@ def test_crd_schema_rejects_bad_projects() -> None:
 
 
 def test_built_project_resource_matches_the_crd() -> None:
-    from wairo_operator.project_cr import build_project_resource
+    from wairo_contracts.project import build_project_resource
 
     body = build_project_resource(
         "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b",

@@ -100,10 +100,10 @@ class FaultStack:
         self.children["s3"], _ = c.start_s3(self.sup, self.ports["s3"])
         c.create_bucket(
             self.s3_url,
-            self.settings.s3_bucket,
-            self.settings.s3_access_key,
-            self.settings.s3_secret_key,
-            self.settings.s3_region,
+            self.settings.s3.bucket,
+            self.settings.s3.access_key,
+            self.settings.s3.secret_key,
+            self.settings.s3.region,
         )
         self.start_storage()
         self.broker, _ = c.start_broker(self.data_dir / "valkey", self.ports["broker"])
@@ -241,9 +241,9 @@ class FaultStack:
         return boto3.client(
             "s3",
             endpoint_url=self.s3_url,
-            aws_access_key_id=self.settings.s3_access_key,
-            aws_secret_access_key=self.settings.s3_secret_key,
-            region_name=self.settings.s3_region,
+            aws_access_key_id=self.settings.s3.access_key,
+            aws_secret_access_key=self.settings.s3.secret_key,
+            region_name=self.settings.s3.region,
             config=Config(s3={"addressing_style": "path"}),
         )
 
@@ -262,7 +262,7 @@ class FaultStack:
 
     @property
     def bucket(self) -> str:
-        return self.settings.s3_bucket
+        return self.settings.s3.bucket
 
     # -- vision ------------------------------------------------------------------------------------
 

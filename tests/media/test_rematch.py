@@ -24,8 +24,8 @@ from api.db import get_engine, get_sessionmaker
 from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
 from api.processing.matching import cluster_faces, rematch_project
 from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user, wait_until
-from vision.schemas import MatchRequest, MatchResponse
 from vision.serve.convert import match_response
+from wairo_contracts.vision import MatchRequest, MatchResponse
 
 MODEL = "dlib-resnet-128"
 RNG = np.random.default_rng(11)
@@ -183,7 +183,7 @@ def test_operator_triggers_one_rematch_job(backoffice: TestClient, db: Session) 
 def test_jobs_of_a_project_with_dedicated_workers_go_to_its_queue(
     backoffice: TestClient, db: Session
 ) -> None:
-    from wairo_operator.builders import queue_name
+    from wairo_contracts.project import queue_name
 
     shared, dedicated = seed_tenant(db), seed_tenant(db, dedicated_workers=2)
     for tenant in (shared, dedicated):

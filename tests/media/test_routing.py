@@ -11,7 +11,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wairo_operator.builders import queue_name
 
 from api.models import OutboxMessage, Photo, Project, User
 from api.outbox import enqueue_job
@@ -20,6 +19,7 @@ from api.worker import celery_app
 from tests.conftest import bearer
 from tests.main.conftest import Builder
 from tests.media.conftest import seed_selfie, seed_tenant, seed_user
+from wairo_contracts.project import queue_name
 
 # Registered tasks that never run on a project's queue, and why.
 SHARED_TASKS = {

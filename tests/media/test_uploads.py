@@ -157,7 +157,7 @@ def test_storage_events_need_the_secret_and_complete_uploads(media: TestClient, 
     put(body["uploadUrl"], jpeg_bytes(), "image/jpeg")
     event = {
         "Records": [
-            {"s3": {"bucket": {"name": get_settings().s3_bucket}, "object": {"key": body["key"], "size": 1}}},
+            {"s3": {"bucket": {"name": get_settings().s3.bucket}, "object": {"key": body["key"], "size": 1}}},
             {"s3": {"bucket": {"name": "elsewhere"}, "object": {"key": body["key"]}}},
         ]
     }

@@ -47,6 +47,8 @@ import pytest
 from kmock._internal import parsing
 from kubernetes import client
 from moto.server import ThreadedMotoServer
+
+from wairo_contracts.storage import S3Settings
 from wairo_operator.config import OperatorConfig
 from wairo_operator.handlers import ProjectOperator
 
@@ -215,10 +217,9 @@ def kube() -> Iterator[KubeEmulator]:
 @pytest.fixture(scope="session")
 def operator_config(s3_server: S3Server) -> OperatorConfig:
     return OperatorConfig(
-        s3_endpoint=s3_server.endpoint,
-        s3_region="us-east-1",
-        s3_access_key="testing",
-        s3_secret_key="testing",
+        s3=S3Settings(
+            endpoint=s3_server.endpoint, region="us-east-1", access_key="testing", secret_key="testing"
+        ),
         operator_cors_origins="https://app.wairo.test",
         operator_usage_interval_s=1.0,
         operator_worker_image="wairo/api:test",

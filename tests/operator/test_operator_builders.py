@@ -6,6 +6,8 @@ import uuid
 from typing import Any
 
 import pytest
+
+from wairo_contracts.storage import S3Settings
 from wairo_operator.builders import (
     InvalidSpecError,
     InvalidTransitionError,
@@ -39,7 +41,7 @@ def _spec(**overrides: Any) -> dict[str, Any]:
 def test_parse_spec_defaults() -> None:
     project = parse_spec(_spec())
     assert project.namespace == f"wairo-p-{PID}"
-    assert project.bucket_name() == f"wairo-p-{PID}"
+    assert project.bucket_name(S3Settings()) == f"wairo-p-{PID}"
     assert project.quota.cpu == "2" and project.quota.memory == "4Gi" and project.quota.gpu == 0
     assert project.dedicated_workers == 0 and project.retention_days is None
 

@@ -6,6 +6,9 @@ import uuid
 from typing import Any
 
 import pytest
+
+from api.provisioning.project_cr import ProjectCRClient, ProjectCRError
+from wairo_contracts.project import build_project_resource
 from wairo_operator.builders import (
     build_cors_configuration,
     build_lifecycle_configuration,
@@ -14,7 +17,6 @@ from wairo_operator.builders import (
     parse_spec,
 )
 from wairo_operator.kube import Children
-from wairo_operator.project_cr import ProjectCRClient, ProjectCRError, build_project_resource
 from wairo_operator.storage import BucketManager, StorageError
 
 

@@ -14,9 +14,11 @@ import pytest
 from botocore.exceptions import ClientError
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+
+from api.provisioning.project_cr import ProjectCRClient
+from wairo_contracts.project import build_project_resource, resource_name
 from wairo_operator.builders import LIMIT_RANGE_NAME, QUOTA_NAME, WORKER_NAME
 from wairo_operator.handlers import ProjectOperator
-from wairo_operator.project_cr import ProjectCRClient, build_project_resource, project_resource_name
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -72,7 +74,7 @@ def test_project_lifecycle(
     project_id = _create(projects, cpu="2", memory="4Gi", max_photos=500)
     wait(lambda: _phase(projects, project_id) == "Ready")
 
-    status = (projects.get(project_resource_name(project_id)) or {})["status"]
+    status = (projects.get(resource_name(project_id)) or {})["status"]
     namespace = f"wairo-p-{project_id}"
     bucket = f"wairo-p-{project_id}"
     assert status["namespace"] == namespace
@@ -116,13 +118,13 @@ def test_project_lifecycle(
     # Usage timer: one photo original + its thumbnail under the project's prefix.
     s3.put_object(Bucket=bucket, Key=f"photos/{project_id}/p1/original.jpg", Body=b"x" * 2048)
     s3.put_object(Bucket=bucket, Key=f"photos/{project_id}/p1/thumb-400.jpg", Body=b"y" * 100)
-    usage = wait(lambda: (projects.get(project_resource_name(project_id)) or {})["status"].get("usage"))
+    usage = wait(lambda: (projects.get(resource_name(project_id)) or {})["status"].get("usage"))
     assert usage["photoCount"] == 1
     assert usage["bytes"] == 2148
 
     # Delete: the finalizer empties and removes the bucket, deletes the namespace, releases the CR.
     assert projects.delete(project_id)
-    wait(lambda: projects.get(project_resource_name(project_id)) is None)
+    wait(lambda: projects.get(resource_name(project_id)) is None)
     assert not _bucket_exists(s3, bucket)
     assert _namespace_absent(core, namespace)
     assert not projects.delete(project_id)  # idempotent
@@ -140,13 +142,13 @@ def test_retention_keeps_bucket_on_delete(
 ) -> None:
     project_id = _create(projects, retention_days=30, bucket=f"keep-{uuid.uuid4().hex[:12]}")
     wait(lambda: _phase(projects, project_id) == "Ready")
-    bucket = (projects.get(project_resource_name(project_id)) or {})["status"]["bucket"]
+    bucket = (projects.get(resource_name(project_id)) or {})["status"]["bucket"]
     s3 = s3_server.client()
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
     assert rules["retention"]["Expiration"] == {"Days": 30}
 
     projects.delete(project_id)
-    wait(lambda: projects.get(project_resource_name(project_id)) is None)
+    wait(lambda: projects.get(resource_name(project_id)) is None)
     assert _bucket_exists(s3, bucket)  # retention protects the data; the lifecycle rule expires it
     assert _namespace_absent(core, f"wairo-p-{project_id}")
 

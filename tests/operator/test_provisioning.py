@@ -24,14 +24,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from urllib3.exceptions import HTTPError
-from wairo_operator.handlers import ProjectOperator
-from wairo_operator.project_cr import ProjectCRClient, build_project_resource, project_resource_name
 
 from api.models import OutboxMessage, Project
 from api.provisioning import get_provisioner
 from api.provisioning.kubernetes import GIB, KubernetesProvisioner, cr_client, sync_all, sync_project
+from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
 from tests.conftest import bearer
+from wairo_contracts.project import build_project_resource, resource_name
+from wairo_operator.handlers import ProjectOperator
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -103,7 +104,7 @@ def test_project_lifecycle_drives_its_custom_resource(
     project_id = created.json()["id"]
     assert created.json()["provisioningPhase"] == "Pending"
     assert _sync_jobs(db, project_id) == 1  # queued in the request's transaction, sent after commit
-    name = project_resource_name(project_id)
+    name = resource_name(project_id)
     assert crs.get(name) is None  # nothing in the cluster until the job runs
 
     # The job creates the CR; the real operator provisions it; the next sync reads Ready back.
@@ -172,7 +173,7 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
     refused = upload_url()
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "photo_quota"
     crs.delete(str(tenant.project.id))
-    wait(lambda: crs.get(project_resource_name(str(tenant.project.id))) is None, timeout=60)
+    wait(lambda: crs.get(resource_name(str(tenant.project.id))) is None, timeout=60)
 
 
 def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, crs: KmockCRClient) -> None:
@@ -190,11 +191,11 @@ def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, cr
     summary = sync_all(db, crs)
 
     assert summary.created >= 1 and summary.deleted >= 1
-    assert crs.get(project_resource_name(str(tenant.project.id))) is not None
-    assert crs.get(project_resource_name(orphan_id)) is None or (
-        crs.get(project_resource_name(orphan_id)) or {}
-    ).get("metadata", {}).get("deletionTimestamp")
-    assert crs.get(project_resource_name(foreign_id)) is not None  # never touched
+    assert crs.get(resource_name(str(tenant.project.id))) is not None
+    assert crs.get(resource_name(orphan_id)) is None or (crs.get(resource_name(orphan_id)) or {}).get(
+        "metadata", {}
+    ).get("deletionTimestamp")
+    assert crs.get(resource_name(foreign_id)) is not None  # never touched
     for project_id in (str(tenant.project.id), foreign_id):
         crs.delete(project_id)
 
@@ -208,7 +209,7 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
     with session_scope() as session:
         tenant = seed_tenant(session)
         assert sync_project(session, tenant.project.id, crs) == "created"
-    name = project_resource_name(str(tenant.project.id))
+    name = resource_name(str(tenant.project.id))
     request = get_sessionmaker()()
     try:
         request.get(Project, tenant.project.id, with_for_update=True)  # a request holding the row

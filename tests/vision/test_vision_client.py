@@ -3,8 +3,8 @@ import json
 import httpx
 import pytest
 
-from vision.client import VisionClient, VisionError
-from vision.schemas import MAX_ITEMS_PER_REQUEST, ObjectRef
+from api.processing.vision_client import VisionClient, VisionError
+from wairo_contracts.vision import MAX_ITEMS_PER_REQUEST, ObjectRef
 
 
 def handler(request: httpx.Request) -> httpx.Response:

@@ -8,9 +8,10 @@ import pytest
 
 from vision.config import VisionSettings
 from vision.imaging import decode_image
-from vision.matching import THRESHOLDS, cosine_distances
-from vision.models import UnknownBackendError, backend_info, create_analyzer
+from vision.models import UnknownBackendError, create_analyzer
 from vision.models.dlib_backend import HOG_MIN_FACE_PX, DlibFaceAnalyzer, detection_scale
+from wairo_contracts.faces import backend_model, face_model
+from wairo_contracts.matching import cosine_distances
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def read(faces_dir: Path, name: str) -> np.ndarray:
 def test_factory_rejects_unknown_backends():
     with pytest.raises(UnknownBackendError, match="unknown vision backend 'tensorflow'"):
         create_analyzer(VisionSettings(backend="tensorflow"))
-    assert backend_info("dlib").embedding_dim == 128
+    assert backend_model("dlib").dimension == 128
 
 
 def test_models_load_lazily():
@@ -78,7 +79,7 @@ def test_same_person_closer_than_different_persons(analyzer: DlibFaceAnalyzer, f
     same = [d[i, j] for i in range(len(who)) for j in range(i + 1, len(who)) if who[i] == who[j]]
     diff = [d[i, j] for i in range(len(who)) for j in range(i + 1, len(who)) if who[i] != who[j]]
     assert max(same) < min(diff)
-    assert max(same) <= THRESHOLDS["dlib-resnet-128"] < min(diff)
+    assert max(same) <= face_model("dlib-resnet-128").threshold < min(diff)
 
 
 def test_batch_equals_single(analyzer: DlibFaceAnalyzer, faces_dir: Path):

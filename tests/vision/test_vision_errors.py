@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from api.processing.vision import NotAnImage, ObjectMissing, VisionUnavailable, check_item
+from api.processing.vision_client import NotAnImage, ObjectMissing, VisionUnavailable, check_item
 from vision.batching import item_error, split_ok
 from vision.errors import error_kind
 from vision.imaging import ImageDecodeError, decode_image
-from vision.schemas import AnalyzeResult
+from wairo_contracts.vision import AnalyzeResult
 
 
 def _client_error(code: str) -> ClientError:

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from vision.matching import rematch_project
-from vision.schemas import MatchRequest, Matrix
 from vision.serve.convert import match_response
+from wairo_contracts.matching import rematch_project
+from wairo_contracts.matrix import from_matrix, to_matrix
+from wairo_contracts.vision import MatchRequest, Matrix
 
 RNG = np.random.default_rng(7)
 
@@ -20,22 +21,22 @@ def _request(users: np.ndarray, faces: np.ndarray, **extra: Any) -> MatchRequest
     return MatchRequest(
         model="dlib-resnet-128",
         users=[f"u{i}" for i in range(len(users))],
-        user_embeddings=Matrix.from_array(users, 128),
+        user_embeddings=to_matrix(users, 128),
         faces=[f"f{j}" for j in range(len(faces))],
         photos=[f"p{j // 3}" for j in range(len(faces))],
-        face_embeddings=Matrix.from_array(faces, 128),
+        face_embeddings=to_matrix(faces, 128),
         **extra,
     )
 
 
 def test_matrix_round_trip_is_exact_and_compact() -> None:
     values = RNG.standard_normal((5, 128)).astype(np.float32)
-    wire = Matrix.from_array(values)
+    wire = to_matrix(values)
     assert (wire.rows, wire.dim) == (5, 128)
-    assert np.array_equal(wire.to_array(), values)
+    assert np.array_equal(from_matrix(wire), values)
     assert len(wire.data) < len(str(values.tolist())) / 3  # base64 float32, not decimal text
-    empty = Matrix.from_array(np.zeros((0, 128)), 128)
-    assert empty.to_array().shape == (0, 128)
+    empty = to_matrix(np.zeros((0, 128)), 128)
+    assert from_matrix(empty).shape == (0, 128)
 
 
 @pytest.mark.parametrize(
@@ -43,12 +44,12 @@ def test_matrix_round_trip_is_exact_and_compact() -> None:
     [
         (Matrix(rows=2, dim=2, data="not base64!"), "not base64"),
         (Matrix(rows=2, dim=2, data=base64.b64encode(b"\0" * 12).decode()), "holds 12 bytes"),
-        (Matrix.from_array([[np.nan, 1.0]]), "NaN or infinite"),
+        (to_matrix([[np.nan, 1.0]]), "NaN or infinite"),
     ],
 )
 def test_bad_matrices_are_refused(matrix: Matrix, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        matrix.to_array()
+        from_matrix(matrix)
 
 
 def test_matrix_bounds_are_validated() -> None:
@@ -84,6 +85,6 @@ def test_match_response_refuses_inconsistent_requests() -> None:
         match_response(_request(users, faces).model_copy(update={"users": ["u0"]}))
     with pytest.raises(ValueError, match="differ in length"):
         match_response(_request(users, faces).model_copy(update={"photos": ["p0"]}))
-    narrow = _request(users, faces).model_copy(update={"face_embeddings": Matrix.from_array(faces[:, :64])})
+    narrow = _request(users, faces).model_copy(update={"face_embeddings": to_matrix(faces[:, :64])})
     with pytest.raises(ValueError, match="embedding dims differ"):
         match_response(narrow)

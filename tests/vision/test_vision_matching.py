@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
 
-from vision.matching import (
-    THRESHOLDS,
+from wairo_contracts.faces import FACE_MODELS, face_model
+from wairo_contracts.matching import (
     assign_tags,
     cosine_distances,
     photos_by_user,
     rematch_project,
-    threshold_for,
 )
 
 
@@ -98,9 +97,9 @@ def test_rematch_project_is_chunk_independent():
 
 
 def test_thresholds_per_model():
-    assert threshold_for("dlib-resnet-128") == THRESHOLDS["dlib-resnet-128"]
+    assert face_model("dlib-resnet-128") == FACE_MODELS["dlib-resnet-128"]
     with pytest.raises(KeyError):
-        threshold_for("nope")
+        face_model("nope")
 
 
 def test_mismatched_lengths_rejected():

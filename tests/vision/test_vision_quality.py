@@ -1,8 +1,10 @@
 import numpy as np
 from PIL import Image, ImageFilter
 
-from vision.quality import face_quality, laplacian_variance, selfie_rejection_reason
-from vision.types import Detection, FaceQuality
+from api.processing.selfie_rules import selfie_rejection_reason
+from vision.quality import face_quality, laplacian_variance
+from vision.types import Detection
+from wairo_contracts.vision import QualityOut
 
 
 def checkerboard(size: int = 64, cell: int = 4) -> np.ndarray:
@@ -50,8 +52,8 @@ def test_quality_combines_size_sharpness_and_score():
         assert 0.0 <= q.score <= 1.0
 
 
-def q(size: float, sharp: float = 500.0) -> FaceQuality:
-    return FaceQuality(size_px=size, sharpness=sharp, detector_score=1.0, score=1.0)
+def q(size: float, sharp: float = 500.0) -> QualityOut:
+    return QualityOut(size_px=size, sharpness=sharp, detector_score=1.0, score=1.0)
 
 
 def test_selfie_rejection_reasons():

@@ -6,11 +6,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vision.client import VisionClient
-from vision.config import S3Settings, VisionSettings
-from vision.schemas import ObjectRef
+from api.processing.vision_client import VisionClient
+from vision.config import VisionSettings
 from vision.serve.app import build_app, model_deployment_options, version_info
-from vision.storage import make_s3_client
+from wairo_contracts.s3client import make_s3_client
+from wairo_contracts.storage import S3Settings
+from wairo_contracts.vision import ObjectRef
 
 BUCKET = "wairo-test-media"
 
@@ -110,8 +111,9 @@ def test_concurrent_requests_are_batched_across_requests(vision: VisionClient):
 
 def test_rematch_over_http(vision: VisionClient):
     """The whole-project re-match runs in the service: two selfies against a group photo's faces."""
-    from vision.client import VisionError
-    from vision.schemas import MatchRequest, Matrix
+    from api.processing.vision_client import VisionError
+    from wairo_contracts.matrix import to_matrix
+    from wairo_contracts.vision import MatchRequest
 
     group = vision.analyze([(BUCKET, "photos/group-t1.jpg")])[0]
     faces = np.asarray([f.embedding for f in group.faces], dtype=np.float32)
@@ -119,10 +121,10 @@ def test_rematch_over_http(vision: VisionClient):
     request = MatchRequest(
         model="dlib-resnet-128",
         users=["ana", "ben"],
-        user_embeddings=Matrix.from_array(selfies),
+        user_embeddings=to_matrix(selfies),
         faces=[f"face-{i}" for i in range(len(faces))],
         photos=["group"] * len(faces),
-        face_embeddings=Matrix.from_array(faces),
+        face_embeddings=to_matrix(faces),
     )
     response = vision.match(request)
     assert [(t.user, t.photo, t.face) for t in response.tags] == [

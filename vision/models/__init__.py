@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from vision.config import VisionSettings
 from vision.models.base import FaceAnalyzer, InferenceModel, ModelNotFoundError
+from wairo_contracts.faces import BACKENDS
 
 __all__ = [
-    "BACKENDS",
-    "BackendInfo",
     "FaceAnalyzer",
     "InferenceModel",
     "ModelNotFoundError",
     "UnknownBackendError",
-    "backend_info",
     "create_analyzer",
 ]
 
@@ -23,32 +19,14 @@ class UnknownBackendError(ValueError):
     """The configured backend name is not one we know."""
 
 
-@dataclass(frozen=True, slots=True)
-class BackendInfo:
-    backend: str
-    model_name: str
-    embedding_dim: int
-
-
-BACKENDS: dict[str, BackendInfo] = {
-    "dlib": BackendInfo("dlib", "dlib-resnet-128", 128),
-    "insightface": BackendInfo("insightface", "arcface-512", 512),
-}
-
-
-def backend_info(name: str) -> BackendInfo:
-    try:
-        return BACKENDS[name]
-    except KeyError:
-        raise UnknownBackendError(
-            f"unknown vision backend {name!r}; choose one of {sorted(BACKENDS)}"
-        ) from None
-
-
 def create_analyzer(settings: VisionSettings | None = None) -> FaceAnalyzer:
-    """Build (not load) the analyzer of ``settings.backend``; unknown names are rejected."""
+    """Build (not load) the analyzer of ``settings.backend`` (one of `wairo_contracts.faces`'
+    backends); unknown names are rejected."""
     settings = settings or VisionSettings()
-    backend_info(settings.backend)
+    if settings.backend not in BACKENDS:
+        raise UnknownBackendError(
+            f"unknown vision backend {settings.backend!r}; choose one of {sorted(BACKENDS)}"
+        )
     if settings.backend == "dlib":
         from vision.models.dlib_backend import DlibFaceAnalyzer
 

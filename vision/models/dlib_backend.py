@@ -25,9 +25,9 @@ from vision.models.base import (
 )
 from vision.quality import face_quality
 from vision.types import Detection, Face, FloatArray, ImageArray
+from wairo_contracts.faces import backend_model
 
-MODEL_NAME = "dlib-resnet-128"
-EMBEDDING_DIM = 128
+MODEL = backend_model("dlib")
 # Smallest face box (px) the HOG detector (80x80 window, 5/6 pyramid) finds at scale 1, measured
 # with margin on the portraits in shared/faces; the detection scale is chosen from it.
 HOG_MIN_FACE_PX = 64.0
@@ -123,7 +123,7 @@ class _RecPrepared:
 class DlibFaceRecognizer(InferenceModel[RecognizerInput, _RecPrepared, tuple[list[ImageArray], FloatArray]]):
     """5-point aligned 150x150 chips -> ResNet 128-d embeddings, L2-normalised."""
 
-    model_name = MODEL_NAME
+    model_name = MODEL.name
 
     def __init__(self, model_dir: Path | None = None) -> None:
         super().__init__(model_dir or _weights_dir())
@@ -153,7 +153,7 @@ class DlibFaceRecognizer(InferenceModel[RecognizerInput, _RecPrepared, tuple[lis
 
     def _predict(self, prepared: _RecPrepared) -> tuple[list[ImageArray], FloatArray]:
         if not prepared.chips:
-            return [], np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            return [], np.zeros((0, MODEL.dimension), dtype=np.float32)
         vectors = self._net.compute_face_descriptor(prepared.chips)
         emb = np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
         emb /= np.linalg.norm(emb, axis=1, keepdims=True) + 1e-12
@@ -162,8 +162,8 @@ class DlibFaceRecognizer(InferenceModel[RecognizerInput, _RecPrepared, tuple[lis
 
 class DlibFaceAnalyzer(FaceAnalyzer):
     backend = "dlib"
-    model_name = MODEL_NAME
-    embedding_dim = EMBEDDING_DIM
+    model_name = MODEL.name
+    embedding_dim = MODEL.dimension
 
     def __init__(
         self,

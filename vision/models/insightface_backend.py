@@ -20,10 +20,11 @@ from vision.models.base import FaceAnalyzer, InferenceModel, ModelNotFoundError,
 from vision.models.dlib_backend import assemble_faces
 from vision.models.session import DEFAULT_PROVIDERS, OrtSession
 from vision.types import Detection, Face, FloatArray, ImageArray
+from wairo_contracts.faces import backend_model
 
 DETECTOR_FILE = "det_10g.onnx"
 RECOGNIZER_FILE = "w600k_r50.onnx"
-MODEL_NAME = "arcface-512"
+MODEL = backend_model("insightface")
 STRIDES = (8, 16, 32)
 NUM_ANCHORS = 2
 
@@ -226,7 +227,7 @@ class _ArcPrepared:
 
 
 class ArcFaceRecognizer(InferenceModel[RecognizerInput, _ArcPrepared, tuple[list[ImageArray], FloatArray]]):
-    model_name = MODEL_NAME
+    model_name = MODEL.name
 
     def __init__(
         self,
@@ -240,7 +241,7 @@ class ArcFaceRecognizer(InferenceModel[RecognizerInput, _ArcPrepared, tuple[list
         self.providers = list(providers)
         self.intra_op_threads = intra_op_threads
         self.session: OrtSession | None = None
-        self.embedding_dim = 512
+        self.embedding_dim = MODEL.dimension
 
     def _load(self) -> None:
         self.session = OrtSession(
@@ -285,8 +286,8 @@ class ArcFaceRecognizer(InferenceModel[RecognizerInput, _ArcPrepared, tuple[list
 
 class InsightFaceAnalyzer(FaceAnalyzer):
     backend = "insightface"
-    model_name = MODEL_NAME
-    embedding_dim = 512
+    model_name = MODEL.name
+    embedding_dim = MODEL.dimension
 
     def __init__(
         self,

@@ -17,11 +17,15 @@ from ray.serve.handle import DeploymentHandle
 
 from vision import __version__
 from vision.batching import dedupe, expand, run_isolated, scatter, split_ok
-from vision.config import S3Settings, VisionSettings
+from vision.config import VisionSettings
 from vision.imaging import decode_image
-from vision.matching import margin_for, threshold_for
-from vision.models import backend_info, create_analyzer
-from vision.schemas import (
+from vision.models import create_analyzer
+from vision.serve.convert import match_response, result_out
+from vision.storage import read_object, replica_s3_client
+from vision.types import ImageArray
+from wairo_contracts.faces import backend_model
+from wairo_contracts.storage import S3Settings
+from wairo_contracts.vision import (
     AnalyzeRequest,
     AnalyzeResponse,
     AnalyzeResult,
@@ -30,9 +34,6 @@ from vision.schemas import (
     MatchResponse,
     VersionInfo,
 )
-from vision.serve.convert import match_response, result_out
-from vision.storage import make_s3_client, read_object
-from vision.types import ImageArray
 
 log = logging.getLogger("wairo.vision")
 
@@ -43,18 +44,21 @@ class FaceModel:
     """Model replica: reads images from S3 itself, batches across requests, runs the analyzer."""
 
     def __init__(self, vision: dict[str, Any], s3: dict[str, Any]) -> None:
-        self.settings = VisionSettings.model_validate(vision)
-        self.analyzer = create_analyzer(self.settings)
+        self.settings = settings = VisionSettings.model_validate(vision)
+        self.analyzer = create_analyzer(settings)
         self.analyzer.load()  # fail at start-up, not on the first request
-        self.s3 = make_s3_client(
-            S3Settings.model_validate(s3), max_pool_connections=self.settings.io_threads * 2
+        self.s3 = replica_s3_client(S3Settings.model_validate(s3), settings.io_threads)
+        self.io_pool = ThreadPoolExecutor(settings.io_threads, thread_name_prefix="vision-io")
+        # `max_concurrent_batches` batches infer at once, one thread each; one more batch may be
+        # reading and decoding meanwhile, so I/O overlaps inference.
+        self.infer_pool = ThreadPoolExecutor(
+            settings.max_concurrent_batches, thread_name_prefix="vision-infer"
         )
-        self.io_pool = ThreadPoolExecutor(self.settings.io_threads, thread_name_prefix="vision-io")
-        # One inference thread: batches in flight overlap their I/O with the previous batch's inference.
-        self.infer_pool = ThreadPoolExecutor(1, thread_name_prefix="vision-infer")
-        batched: Any = self.analyze_batch  # serve.batch adds the setters at runtime
-        batched.set_max_batch_size(self.settings.max_batch_size)
-        batched.set_batch_wait_timeout_s(self.settings.batch_wait_timeout_s)
+        self.analyze_batch = serve.batch(
+            max_batch_size=settings.max_batch_size,
+            batch_wait_timeout_s=settings.batch_wait_timeout_s,
+            max_concurrent_batches=settings.max_concurrent_batches + 1,
+        )(self._analyze_batch)
 
     def _load(self, item: Item) -> ImageArray:
         data = read_object(self.s3, item[0], item[1])
@@ -64,10 +68,8 @@ class FaceModel:
         result: AnalyzeResult = await self.analyze_batch((bucket, key))
         return result
 
-    # Size and wait are set from the settings in __init__; two batches may run at once (one decoding
-    # while the other infers), which Serve fixes at decoration time.
-    @serve.batch(max_batch_size=8, batch_wait_timeout_s=0.01, max_concurrent_batches=2)
-    async def analyze_batch(self, items: list[Item]) -> list[AnalyzeResult]:
+    async def _analyze_batch(self, items: list[Item]) -> list[AnalyzeResult]:
+        """One Serve batch (`self.analyze_batch` gathers it across requests, see __init__)."""
         loop = asyncio.get_running_loop()
         groups = dedupe(items)
         loaded: list[ImageArray | BaseException] = await asyncio.gather(
@@ -127,14 +129,14 @@ class VisionIngress:
 
 
 def version_info(settings: VisionSettings) -> VersionInfo:
-    info = backend_info(settings.backend)
+    model = backend_model(settings.backend)
     return VersionInfo(
         version=__version__,
-        backend=info.backend,
-        model=info.model_name,
-        embedding_dim=info.embedding_dim,
-        threshold=threshold_for(info.model_name),
-        margin=margin_for(info.model_name),
+        backend=model.backend,
+        model=model.name,
+        embedding_dim=model.dimension,
+        threshold=model.threshold,
+        margin=model.margin,
     )
 
 

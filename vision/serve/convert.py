@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from vision.batching import ItemError
-from vision.matching import margin_for, rematch_project, threshold_for
-from vision.schemas import AnalyzeResult, FaceOut, MatchRequest, MatchResponse, QualityOut, TagOut
 from vision.types import Face, ImageArray
+from wairo_contracts.faces import UnknownModelError, face_model
+from wairo_contracts.matching import rematch_project
+from wairo_contracts.matrix import from_matrix
+from wairo_contracts.vision import AnalyzeResult, FaceOut, MatchRequest, MatchResponse, QualityOut, TagOut
 
 
 def face_out(face: Face) -> FaceOut:
@@ -34,16 +36,17 @@ def result_out(
 
 
 def match_response(request: MatchRequest) -> MatchResponse:
-    """Run :func:`vision.matching.rematch_project` on a wire request; ValueError on bad input
-    (unknown model, lengths or dimensions that disagree)."""
-    users, faces = request.user_embeddings.to_array(), request.face_embeddings.to_array()
+    """Run :func:`wairo_contracts.matching.rematch_project` on a wire request; ValueError on bad
+    input (unknown model, lengths or dimensions that disagree)."""
+    users, faces = from_matrix(request.user_embeddings), from_matrix(request.face_embeddings)
     if len(request.users) != len(users):
         raise ValueError("users and user_embeddings differ in length")
     try:
-        threshold = threshold_for(request.model) if request.threshold is None else request.threshold
-    except KeyError as exc:
+        model = face_model(request.model)
+    except UnknownModelError as exc:
         raise ValueError(str(exc.args[0])) from None
-    margin = margin_for(request.model) if request.margin is None else request.margin
+    threshold = model.threshold if request.threshold is None else request.threshold
+    margin = model.margin if request.margin is None else request.margin
     tags = rematch_project(
         request.users,
         users,

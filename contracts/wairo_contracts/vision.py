@@ -1,15 +1,20 @@
-"""Wire types of the vision HTTP API, shared by the Serve ingress and :mod:`vision.client`."""
+"""Wire types of the vision HTTP API, shared by the Serve ingress and the worker's client
+(`api/processing/vision_client.py`). A `Matrix`'s arrays are read and written by
+`wairo_contracts.matrix` (numpy)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+from typing import Literal
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from vision.errors import ErrorKind
+# What kind of failure one item had (`AnalyzeResult.error_kind`), so callers can tell a bad image
+# (final) from a storage outage (retry):
+# - ``decode``: the object is not an image the service can decode (or decode safely);
+# - ``missing``: no such object or bucket;
+# - ``storage``: storage unreachable or failing (worth retrying);
+# - ``internal``: anything else (the analyzer failed; worth retrying).
+ErrorKind = Literal["decode", "missing", "storage", "internal"]
 
 MAX_ITEMS_PER_REQUEST = 64
 
@@ -48,7 +53,7 @@ class AnalyzeResult(BaseModel):
     height: int | None = None
     faces: list[FaceOut] = Field(default_factory=list)
     error: str | None = None  # set when this item failed (missing object, not an image, ...)
-    error_kind: ErrorKind | None = None  # see vision.errors: decode, missing, storage, internal
+    error_kind: ErrorKind | None = None
 
     @property
     def ok(self) -> bool:
@@ -82,26 +87,6 @@ class Matrix(BaseModel):
     rows: int = Field(ge=0, le=MAX_MATCH_ROWS)
     dim: int = Field(ge=1, le=4096)
     data: str = Field(description="base64 of rows*dim little-endian float32 values")
-
-    @classmethod
-    def from_array(cls, values: npt.ArrayLike, dim: int | None = None) -> Matrix:
-        """``dim`` gives the width of an empty matrix (no rows to read it from)."""
-        a = np.asarray(values, dtype="<f4")
-        a = np.ascontiguousarray(a.reshape(-1, dim or (a.shape[-1] if a.size else 1)))
-        return cls(rows=a.shape[0], dim=a.shape[1], data=base64.b64encode(a.tobytes()).decode())
-
-    def to_array(self) -> npt.NDArray[np.float32]:
-        """The array; ValueError when the bytes don't hold rows x dim finite float32 values."""
-        try:
-            raw = base64.b64decode(self.data, validate=True)
-        except binascii.Error as exc:
-            raise ValueError(f"matrix data is not base64: {exc}") from None
-        if len(raw) != self.rows * self.dim * 4:
-            raise ValueError(f"matrix data holds {len(raw)} bytes, not {self.rows}x{self.dim} float32")
-        a = np.frombuffer(raw, dtype="<f4").reshape(self.rows, self.dim).astype(np.float32)
-        if not np.isfinite(a).all():
-            raise ValueError("matrix holds NaN or infinite values")
-        return a
 
 
 class MatchRequest(BaseModel):

@@ -1,22 +1,30 @@
-"""A small typed synchronous client of the vision service (used by the API's Celery worker)."""
+"""The worker's client of the vision service: a small typed synchronous HTTP client, and the calls
+the pipeline makes (analyze stored objects, re-match a project), which say when the service is
+unavailable (retry) or an item failed for good."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
+from typing import TypeVar
 
 import httpx
 
-from vision.schemas import (
+from api.settings import get_settings
+from wairo_contracts.faces import FACE_MODELS
+from wairo_contracts.vision import (
     MAX_ITEMS_PER_REQUEST,
     AnalyzeRequest,
     AnalyzeResponse,
     AnalyzeResult,
+    FaceOut,
     MatchRequest,
     MatchResponse,
     ObjectRef,
     VersionInfo,
 )
+
+T = TypeVar("T")
 
 
 class VisionError(RuntimeError):
@@ -77,3 +85,58 @@ class VisionClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class VisionUnavailable(RuntimeError):
+    """Not configured or not reachable: the job keeps its item in `processing` and retries."""
+
+
+class ObjectMissing(LookupError):
+    """The vision service found no such object (final: the upload is gone)."""
+
+
+class NotAnImage(ValueError):
+    """The vision service could not decode the object (final)."""
+
+
+def check_item(result: AnalyzeResult) -> None:
+    """Raise for an item the service could not analyse: final failures (not an image, missing)
+    as such; storage or analyzer failures on its side as VisionUnavailable, to be retried."""
+    if result.error is None:
+        return
+    if result.error_kind == "missing":
+        raise ObjectMissing(result.error)
+    if result.error_kind in ("storage", "internal"):
+        raise VisionUnavailable(f"the vision service failed on {result.key}: {result.error}")
+    raise NotAnImage(result.error)  # "decode", or a service too old to say
+
+
+def _call(call: Callable[[VisionClient], T], timeout_s: float) -> T:
+    url = get_settings().vision_url
+    if not url:
+        raise VisionUnavailable("the vision service is not configured (WAIRO_VISION_URL)")
+    try:
+        with VisionClient(url, timeout_s=timeout_s) as client:
+            return call(client)
+    except VisionError as exc:
+        raise VisionUnavailable(str(exc)) from exc
+
+
+def analyze(bucket: str, key: str) -> AnalyzeResult:
+    return _call(lambda client: client.analyze([(bucket, key)])[0], timeout_s=60)
+
+
+def match(request: MatchRequest) -> MatchResponse:
+    """A project's whole re-match, computed by the vision service in one batched job."""
+    return _call(lambda client: client.match(request), timeout_s=600)
+
+
+EMBEDDING_DIMENSIONS = sorted({model.dimension for model in FACE_MODELS.values()})
+
+
+def embedding_columns(face: FaceOut) -> dict[str, list[float] | None]:
+    """The `embedding_<dimension>` values of a face (the one of its dimension set)."""
+    dim = len(face.embedding)
+    if dim not in EMBEDDING_DIMENSIONS:
+        raise ValueError(f"unsupported embedding dimension {dim} ({face.model})")
+    return {f"embedding_{d}": face.embedding if dim == d else None for d in EMBEDDING_DIMENSIONS}

@@ -1,7 +1,6 @@
-"""Matching selfies to event faces: pure NumPy, no database.
-
-The API's worker fetches candidate faces (pgvector, cosine distance, filtered by project) and
-calls these functions to turn distances into tags. Rules:
+"""Matching selfies to event faces: pure NumPy, no database. Both sides apply these rules: the API's
+worker to one member (candidate faces from pgvector, cosine distance, filtered by project), the
+vision service to a whole project's re-match. Rules:
 
 * a face matches a user when the cosine distance between the user's selfie embedding (the
   nearest one, when the user has several) and the face is ``<= threshold`` (per model);
@@ -10,8 +9,7 @@ calls these functions to turn distances into tags. Rules:
   exceeds the nearest user's by more than ``margin`` loses that face (and may still be tagged on
   another face of the same photo). Within the margin both are kept (twins, ambiguous faces).
 
-Thresholds were chosen with ``python -m bench.vision`` on the shared labelled faces (see
-vision/README.md for the sweep).
+Thresholds and margins per model are in `wairo_contracts.faces`.
 """
 
 from __future__ import annotations
@@ -22,16 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-# Cosine distance (1 - cosine similarity of L2-normalised embeddings) at or below which two faces
-# are taken for the same person.
-THRESHOLDS: dict[str, float] = {
-    # dlib ResNet: from the benchmark's sweep: recall plateaus from 0.085, first false positive
-    # at 0.11; 0.09 stays on the plateau with room for bigger crowds (see vision/README.md).
-    "dlib-resnet-128": 0.09,
-    # ArcFace (insightface buffalo_l): the usual similarity cut of ~0.4; not benchmarked here.
-    "arcface-512": 0.60,
-}
-MARGINS: dict[str, float] = {"dlib-resnet-128": 0.02, "arcface-512": 0.08}
+from wairo_contracts.faces import face_model
+
 DEFAULT_CHUNK = 16_384
 
 
@@ -41,17 +31,6 @@ class Tag:
     photo_id: Hashable
     face_id: Hashable
     distance: float
-
-
-def threshold_for(model: str) -> float:
-    try:
-        return THRESHOLDS[model]
-    except KeyError:
-        raise KeyError(f"no matching threshold for model {model!r}") from None
-
-
-def margin_for(model: str) -> float:
-    return MARGINS.get(model, 0.0)
 
 
 def l2_normalise(x: npt.ArrayLike) -> npt.NDArray[np.float32]:
@@ -174,8 +153,8 @@ def rematch_project(
         face_ids,
         photo_ids,
         face_embeddings,
-        threshold=threshold_for(model) if threshold is None else threshold,
-        margin=margin_for(model) if margin is None else margin,
+        threshold=face_model(model).threshold if threshold is None else threshold,
+        margin=face_model(model).margin if margin is None else margin,
         chunk_size=chunk_size,
     )
 

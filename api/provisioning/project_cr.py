@@ -1,8 +1,6 @@
-"""The `Project` custom resource as the backoffice API sees it: build, create, patch, delete, read.
-
-The backoffice API calls this when Kubernetes integration is enabled (``WAIRO_KUBERNETES_ENABLED``);
-otherwise a local provisioner creates buckets directly. Only this module is imported by the API.
-"""
+"""The backoffice's client of `Project` custom resources (cluster-scoped): create, read, list,
+patch and delete them. The resource itself is `wairo_contracts.project`'s; the operator
+reconciles it."""
 
 from __future__ import annotations
 
@@ -12,88 +10,15 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from . import API_VERSION, GROUP, KIND, PLURAL, VERSION
-from .builders import LABEL_OPERATOR_ID, LABEL_PROJECT_ID, LIFECYCLES, MANAGED_BY
-from .kube import load_api_client
-
-_QUOTA_FIELDS = {
-    "max_photos": "maxPhotos",
-    "max_storage_gi": "maxStorageGi",
-    "max_members": "maxMembers",
-    "cpu": "cpu",
-    "memory": "memory",
-    "gpu": "gpu",
-}
-
-
-CREATED_BY = "app.kubernetes.io/created-by"
-BACKOFFICE_SELECTOR = f"{CREATED_BY}=wairo-backoffice"
-
-
-def project_resource_name(project_id: str) -> str:
-    """The Project CR's name: the project's UUID prefixed (DNS-1123 compliant)."""
-    return f"project-{project_id}"
-
-
-def build_project_resource(
-    project_id: str,
-    operator_id: str,
-    display_name: str,
-    lifecycle: str = "draft",
-    *,
-    max_photos: int | None = None,
-    max_storage_gi: int | None = None,
-    max_members: int | None = None,
-    cpu: str | None = None,
-    memory: str | None = None,
-    gpu: int | None = None,
-    bucket: str | None = None,
-    retention_days: int | None = None,
-    dedicated_workers: int | None = None,
-) -> dict[str, Any]:
-    """A `Project` body; unset quota/storage/processing fields are left to the CRD's defaults."""
-    if lifecycle not in LIFECYCLES:
-        raise ValueError(f"lifecycle must be one of {', '.join(LIFECYCLES)}: {lifecycle!r}")
-    given = {
-        "max_photos": max_photos,
-        "max_storage_gi": max_storage_gi,
-        "max_members": max_members,
-        "cpu": cpu,
-        "memory": memory,
-        "gpu": gpu,
-    }
-    spec: dict[str, Any] = {
-        "projectId": project_id,
-        "operatorId": operator_id,
-        "displayName": display_name,
-        "lifecycle": lifecycle,
-    }
-    quota = {_QUOTA_FIELDS[key]: value for key, value in given.items() if value is not None}
-    if quota:
-        spec["quota"] = quota
-    storage: dict[str, Any] = {}
-    if bucket is not None:
-        storage["bucket"] = bucket
-    if retention_days is not None:
-        storage["retentionDays"] = retention_days
-    if storage:
-        spec["storage"] = storage
-    if dedicated_workers is not None:
-        spec["processing"] = {"dedicatedWorkers": dedicated_workers}
-    return {
-        "apiVersion": API_VERSION,
-        "kind": KIND,
-        "metadata": {
-            "name": project_resource_name(project_id),
-            "labels": {
-                "app.kubernetes.io/part-of": "wairo",
-                CREATED_BY: "wairo-backoffice",
-                LABEL_PROJECT_ID: project_id,
-                LABEL_OPERATOR_ID: operator_id,
-            },
-        },
-        "spec": spec,
-    }
+from wairo_contracts.kubeclient import load_api_client
+from wairo_contracts.project import (
+    BACKOFFICE_SELECTOR,
+    GROUP,
+    PLURAL,
+    VERSION,
+    check_lifecycle,
+    resource_name,
+)
 
 
 class ProjectCRError(RuntimeError):
@@ -149,7 +74,7 @@ class ProjectCRClient:
         return items
 
     def patch_spec(self, project_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        name = project_resource_name(project_id)
+        name = resource_name(project_id)
         try:
             patched: dict[str, Any] = self._api.patch_cluster_custom_object(
                 GROUP, VERSION, PLURAL, name, {"spec": dict(changes)}
@@ -159,13 +84,11 @@ class ProjectCRClient:
         return patched
 
     def patch_lifecycle(self, project_id: str, lifecycle: str) -> dict[str, Any]:
-        if lifecycle not in LIFECYCLES:
-            raise ValueError(f"lifecycle must be one of {', '.join(LIFECYCLES)}: {lifecycle!r}")
-        return self.patch_spec(project_id, {"lifecycle": lifecycle})
+        return self.patch_spec(project_id, {"lifecycle": check_lifecycle(lifecycle)})
 
     def delete(self, project_id: str) -> bool:
         """Delete the Project (the operator's finalizer cleans up); False when already absent."""
-        name = project_resource_name(project_id)
+        name = resource_name(project_id)
         try:
             self._api.delete_cluster_custom_object(GROUP, VERSION, PLURAL, name)
         except ApiException as exc:
@@ -176,18 +99,8 @@ class ProjectCRClient:
 
     def phase(self, project_id: str) -> str | None:
         """status.phase of the project's CR (None when absent or not reconciled yet)."""
-        found = self.get(project_resource_name(project_id))
+        found = self.get(resource_name(project_id))
         if found is None:
             return None
         phase = (found.get("status") or {}).get("phase")
         return str(phase) if phase else None
-
-
-__all__ = [
-    "BACKOFFICE_SELECTOR",
-    "MANAGED_BY",
-    "ProjectCRClient",
-    "ProjectCRError",
-    "build_project_resource",
-    "project_resource_name",
-]

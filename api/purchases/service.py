@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api.core.errors import BadRequest, Conflict, Unprocessable
-from api.gallery.cursor import decode_cursor, encode_cursor
+from api.core.pagination import decode_cursor, page_of
 from api.media import retention
 from api.membership.service import require_member
 from api.models import (
@@ -347,7 +346,7 @@ def send_purchase_confirmation(session: Session, purchase_id: uuid.UUID) -> None
 
 def list_purchases(
     session: Session, user_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[Sequence[Row[Any]], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     downloaded = (
         select(func.count())
         .where(PurchaseDownload.purchase_id == Purchase.id, PurchaseDownload.download_count > 0)
@@ -363,7 +362,4 @@ def list_purchases(
         after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
         query = query.where(tuple_(Purchase.created_at, Purchase.id) < tuple_(*after))
     rows = session.execute(query.limit(limit + 1)).all()
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1].Purchase
-    return rows[:limit], encode_cursor(last.created_at.isoformat(), last.id)
+    return page_of(rows, limit, lambda row: (row.Purchase.created_at, row.Purchase.id))

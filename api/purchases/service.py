@@ -1,6 +1,6 @@
 """Purchases and payment state.
 
-Creation prices the photos server-side (see `api.purchases.pricing` for the price and discount
+Creation prices the photos server-side (see `api.purchases.quote` for the price and discount
 rules), stores the purchase and, when something is to pay, a Stripe PaymentIntent for it. A free
 purchase is paid at once. Stripe webhooks are stored once per event id and handled by
 `process_stripe_event`, which is idempotent and tolerates any delivery order:
@@ -48,7 +48,7 @@ from api.models import (
 )
 from api.outbox import enqueue_job, queue_email
 from api.projects.lifecycle import require_participant
-from api.purchases import gateway, pricing
+from api.purchases import gateway, quote
 from api.purchases.schemas import CreatePurchase
 
 log = logging.getLogger("wairo.purchases")
@@ -76,15 +76,15 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     if len(names) != len(data.photo_ids):
         raise Unprocessable("Every photo must be a ready photo of this project.", code="photo_not_available")
     count = len(data.photo_ids)
-    unit = pricing.unit_price_cents(session, project)
+    unit = quote.unit_price_cents(session, project)
     subtotal = unit * count
-    offers = pricing.project_offers(session, project, count, subtotal)
+    offers = quote.project_offers(session, project, count, subtotal)
     if data.promo_code:
-        offers.append(pricing.promo_offer(session, project, user.id, data.promo_code, count, subtotal))
+        offers.append(quote.promo_offer(session, project, user.id, data.promo_code, count, subtotal))
     # Last, once the new purchase is known to be valid: nothing is canceled on Stripe for a
     # purchase that is then refused (the promo check already leaves out what this supersedes).
     _supersede_earlier_checkouts(session, user.id, project.id)
-    best = pricing.best_offer(offers)
+    best = quote.best_offer(offers)
     saving = best.saving_cents if best else 0
     promo = best.promo if best else None
     purchase = Purchase(

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.core.db import after_commit
 from api.models import EmailMessage, OutboxMessage
 from api.processing.routing import job_queue
 
@@ -49,6 +50,7 @@ def queue_email(session: Session, to: str, subject: str, body: str, template: st
     return email.id
 
 
+@after_commit
 def relay_after_commit(session: Session) -> None:
     """Publish what the (now committed) session wrote to the outbox; never raises."""
     if not session.info.pop(_PENDING_FLAG, False):
@@ -61,7 +63,7 @@ def relay_after_commit(session: Session) -> None:
 
 def relay_pending(limit: int = 500) -> int:
     """Send unsent outbox messages to the broker; rows stay pending when the broker is down."""
-    from api.db import session_scope
+    from api.core.db import session_scope
     from api.worker import publish
 
     sent = 0

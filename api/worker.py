@@ -73,7 +73,7 @@ def relay_outbox() -> int:
 def send_email(emailId: str) -> None:
     from datetime import UTC, datetime
 
-    from api.db import session_scope
+    from api.core.db import session_scope
     from api.models import EmailMessage
 
     settings = get_settings()

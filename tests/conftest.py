@@ -22,7 +22,7 @@ SHARED_FACES = Path(__file__).resolve().parents[1].parent / "shared" / "faces"
 
 def _clear_caches() -> None:
     from api.core import ratelimit, storage
-    from api.db import get_engine, get_sessionmaker
+    from api.core.db import get_engine, get_sessionmaker
     from api.settings import get_settings
 
     storage.reset_clients()
@@ -59,7 +59,7 @@ def infra() -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def engine(infra: dict[str, str]) -> Engine:
-    from api.db import get_engine
+    from api.core.db import get_engine
 
     return get_engine()
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from api import outbox, worker
-from api.db import get_sessionmaker, session_scope
+from api.core.db import get_sessionmaker, session_scope
 from api.models import EmailMessage, OutboxMessage
 
 

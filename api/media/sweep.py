@@ -27,8 +27,8 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
-from api.db import session_scope
 from api.media.retention import HOLDING_STATUSES, RETAINED_PREFIX
 from api.models import Photo, Project, Purchase, PurchaseItem, Selfie, StorageSweepCursor
 from api.outbox import enqueue_job

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
-from api.db import session_scope
 from api.media.service import photo_key
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
 from api.outbox import enqueue_job

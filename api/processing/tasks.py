@@ -25,8 +25,8 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task
 
+from api.core.db import session_scope
 from api.core.storage import default_bucket
-from api.db import session_scope
 from api.processing import pipeline
 from api.processing.images import CorruptImage
 from api.processing.vision import ObjectMissing, VisionUnavailable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from api.db import session_scope
+from api.core.db import session_scope
 from api.purchases import service
 from api.worker import celery_app
 

@@ -183,7 +183,7 @@ def live_media(worker: None) -> TestClient:
 @pytest.fixture
 def committed() -> Iterator[Session]:
     """A session that commits (data of live tests is unique per test and stays)."""
-    from api.db import get_sessionmaker
+    from api.core.db import get_sessionmaker
 
     session = get_sessionmaker()()
     yield session

@@ -29,7 +29,7 @@ def _clear_caches() -> None:
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     ratelimit.redis_client.cache_clear()
-    from api.worker import celery_app
+    from api.jobs.worker import celery_app
 
     # The Celery app reads its broker URL at import; point it at this session's broker.
     celery_app.conf.broker_url = celery_app.conf.result_backend = get_settings().broker_url

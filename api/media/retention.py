@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import AppError, Conflict, NotFound
 from api.core.storage import default_bucket, s3
+from api.jobs.outbox import enqueue_job
 from api.models import Photo, Project, Purchase, PurchaseItem
-from api.outbox import enqueue_job
 
 RETAINED_PREFIX = "retained/"
 WATERMARKED = "watermarked"

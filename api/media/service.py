@@ -16,6 +16,7 @@ from api.core.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from api.core.pagination import decode_cursor, nullable, page_of
 from api.core.ratelimit import hit
 from api.core.storage import default_bucket, presign_get, presign_put
+from api.jobs.outbox import enqueue_job
 from api.media import retention
 from api.media.access import assigned_project
 from api.media.completion import photo_bucket
@@ -30,7 +31,6 @@ from api.media.schemas import (
     VariantOut,
 )
 from api.models import Operator, Photo, Photographer, Project, Selfie, User
-from api.outbox import enqueue_job
 from api.projects.lifecycle import require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings

@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 
 from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
+from api.jobs.outbox import enqueue_job
 from api.media.retention import HOLDING_STATUSES, RETAINED_PREFIX
 from api.models import Photo, Project, Purchase, PurchaseItem, Selfie, StorageSweepCursor
-from api.outbox import enqueue_job
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.media.sweep")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task
 
+from api.jobs.worker import celery_app
 from api.media import sweep
-from api.worker import celery_app
 
 STORAGE_RETRIES = 10
 AGE_RETRIES = 100  # each waits the object's remaining age (the upload URL's lifetime at most)

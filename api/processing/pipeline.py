@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
+from api.jobs.outbox import enqueue_job
 from api.media.service import photo_key
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
-from api.outbox import enqueue_job
 from api.processing import exif, images
 from api.processing.vision import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from api.settings import get_settings

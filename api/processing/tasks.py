@@ -27,10 +27,10 @@ from celery import Task
 
 from api.core.db import session_scope
 from api.core.storage import default_bucket
+from api.jobs.worker import celery_app
 from api.processing import pipeline
 from api.processing.images import CorruptImage
 from api.processing.vision import ObjectMissing, VisionUnavailable
-from api.worker import celery_app
 
 log = logging.getLogger("wairo.processing")
 

@@ -16,6 +16,7 @@ from api.core.schemas import check_window
 from api.core.security import hash_token, new_token
 from api.core.storage import default_bucket
 from api.deps import Staff
+from api.jobs.outbox import enqueue_job, queue_email
 from api.media.retention import queue_object_deletion, retain_bought
 from api.models import (
     Discount,
@@ -30,7 +31,6 @@ from api.models import (
     TermsVersion,
     User,
 )
-from api.outbox import enqueue_job, queue_email
 from api.projects.lifecycle import photographer_sees
 from api.projects.schemas import (
     BulkInvite,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import BadRequest, Conflict, Unprocessable
 from api.core.pagination import decode_cursor, page_of
+from api.jobs.outbox import enqueue_job, queue_email
 from api.media import retention
 from api.membership.service import require_member
 from api.models import (
@@ -46,7 +47,6 @@ from api.models import (
     StripeEvent,
     User,
 )
-from api.outbox import enqueue_job, queue_email
 from api.projects.lifecycle import require_participant
 from api.purchases import gateway, quote
 from api.purchases.schemas import CreatePurchase

@@ -127,8 +127,8 @@ def _use_stack_settings() -> None:
     """This process read no settings yet, but drop any cached ones: the stack set WAIRO_* now."""
     from api.core import ratelimit, storage
     from api.core.db import get_engine, get_sessionmaker
+    from api.jobs.worker import celery_app
     from api.settings import get_settings
-    from api.worker import celery_app
 
     storage.reset_clients()
     for cached in (get_settings, get_engine, get_sessionmaker):

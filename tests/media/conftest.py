@@ -164,7 +164,7 @@ def worker(vision_server: str) -> Iterator[None]:
     from celery.contrib.testing.worker import start_worker
 
     import api.processing.tasks  # noqa: F401  (registers the tasks)
-    from api.worker import celery_app
+    from api.jobs.worker import celery_app
 
     with start_worker(
         celery_app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"

@@ -211,24 +211,24 @@ def test_broker_down_keeps_the_job_in_the_outbox(
 ) -> None:
     from kombu.exceptions import OperationalError
 
-    import api.worker
-    from api.outbox import relay_pending
+    import api.jobs.worker
+    from api.jobs.outbox import relay_pending
 
-    real_publish = api.worker.publish
+    real_publish = api.jobs.worker.publish
 
     def down(*_: Any, **__: Any) -> None:
         raise OperationalError("Error 111 connecting to the broker. Connection refused.")
 
     t = seed_tenant(committed)
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
-    monkeypatch.setattr(api.worker, "publish", down)
+    monkeypatch.setattr(api.jobs.worker, "publish", down)
     done = live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
     assert done.status_code == 202  # the upload completes; the job waits
     row = committed.scalar(
         select(OutboxMessage).where(OutboxMessage.dedup_key == f"photo:{photo_id}:process")
     )
     assert row is not None and row.sent_at is None and row.attempts >= 1
-    monkeypatch.setattr(api.worker, "publish", real_publish)
+    monkeypatch.setattr(api.jobs.worker, "publish", real_publish)
     assert relay_pending() >= 1
     committed.refresh(row)
     assert row.sent_at is not None

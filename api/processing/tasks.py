@@ -7,13 +7,13 @@
 - `process_selfie` {selfieId}; `cluster_faces` {userId, projectId};
 - `rematch_project` {projectId}: the whole project re-matched in one batched vision job (after a
   model or threshold change; operators trigger it with `POST /v1/projects/{id}:rematch`);
-- `delete_objects` {keys?, prefixes?, bucket?}; `reconcile_uploads` (beat, every 30 s).
+- `delete_objects` {keys?, prefixes?, bucket?}.
 
 Storage errors are retried with exponential backoff (1 s, 2 s, 4 s, …); an unavailable vision
 service keeps the item `processing` and retries longer; a corrupt image fails at once, with a
 reason; any other error is retried a few times; after the last retry the photo is `failed` with a
 reason (retry endpoint: POST /v1/photos/{id}:retry). A photo whose run never ended (a worker
-lost) is queued again by the reconciler (pipeline.requeue_stuck_photos).
+lost) is queued again by media's reconciler (api/media/reconciler.py, `reconcile_uploads`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from celery import Task
 from api.core.db import session_scope
 from api.core.storage import default_bucket
 from api.jobs.worker import celery_app
-from api.processing import pipeline
+from api.processing import matching, pipeline, vision
 from api.processing.images import CorruptImage
 from api.processing.vision import ObjectMissing, VisionUnavailable
 
@@ -101,20 +101,15 @@ def process_selfie(self: Task, selfieId: str) -> str | None:
 
 @celery_app.task(name="cluster_faces")
 def cluster_faces(userId: str, projectId: str) -> int:
-    from api.processing.matching import cluster_faces as match
-
     with session_scope() as session:
-        return match(session, uuid.UUID(userId), uuid.UUID(projectId))
+        return matching.cluster_faces(session, uuid.UUID(userId), uuid.UUID(projectId))
 
 
 @celery_app.task(name="rematch_project", bind=True, max_retries=VISION_RETRIES)
 def rematch_project(self: Task, projectId: str) -> dict[str, int]:
-    from api.processing import vision
-    from api.processing.matching import rematch_project as rematch
-
     try:
         with session_scope() as session:
-            summary = rematch(session, uuid.UUID(projectId), vision.match)
+            summary = matching.rematch_project(session, uuid.UUID(projectId), vision.match)
     except VisionUnavailable as exc:
         log.warning("project %s: vision unavailable for the re-match, retrying: %s", projectId, exc)
         raise _backoff(self, exc, VISION_RETRIES) from exc
@@ -132,11 +127,3 @@ def delete_objects(
         if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
             return 0  # a project's own bucket already removed (the operator's finalizer): nothing left
         raise _backoff(self, exc, 10, cap_s=300) from exc
-
-
-@celery_app.task(name="reconcile_uploads")
-def reconcile_uploads() -> dict[str, int]:
-    return pipeline.reconcile_uploads()
-
-
-celery_app.conf.beat_schedule["reconcile-uploads"] = {"task": "reconcile_uploads", "schedule": 30.0}

@@ -176,7 +176,7 @@ def test_reconciler_requeues_photos_stuck_in_processing(live_media: TestClient, 
     past `processing_stale_after_s` the reconciler queues it again, once per stuck run."""
     from datetime import UTC, datetime, timedelta
 
-    from api.processing.pipeline import reconcile_uploads
+    from api.media.reconciler import reconcile_uploads
 
     t = seed_tenant(committed)
     stale_s = get_settings().processing_stale_after_s
@@ -236,7 +236,7 @@ def test_broker_down_keeps_the_job_in_the_outbox(
 
 
 def test_completion_signalled_three_ways_enqueues_once(live_media: TestClient, committed: Session) -> None:
-    from api.processing.pipeline import reconcile_uploads
+    from api.media.reconciler import reconcile_uploads
 
     t = seed_tenant(committed)
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
@@ -261,7 +261,7 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from api.processing.pipeline import reconcile_uploads
+    from api.media.reconciler import reconcile_uploads
 
     t = seed_tenant(committed)
     present = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
@@ -348,8 +348,8 @@ def test_selfie_without_a_face_is_rejected(live_media: TestClient, committed: Se
 def test_reconciler_aborts_stale_multipart_uploads(live_media: TestClient, committed: Session) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from api.media.reconciler import reconcile_uploads
     from api.models import UploadSession
-    from api.processing.pipeline import reconcile_uploads
 
     t = seed_tenant(committed)
     photo_id = live_media.post(

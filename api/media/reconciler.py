@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -21,6 +22,8 @@ from api.models import Photo, Project, Selfie, UploadSession
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.processing")  # its channel from before it moved out of processing
+# complete_photo or complete_selfie: the row (whatever its status), or None while its object is absent.
+Complete = Callable[[Session, uuid.UUID], Photo | Selfie | None]
 
 
 def reconcile_uploads(limit: int = 500) -> dict[str, int]:
@@ -59,20 +62,18 @@ def reconcile_uploads(limit: int = 500) -> dict[str, int]:
             .order_by(Selfie.created_at)
             .limit(limit)
         ).all()
-    for photo_id in photo_ids:
-        with session_scope() as session:
-            photo = complete_photo(session, photo_id)
-            if photo is None:
-                counts["expired"] += _expire(session, Photo, photo_id, now)
-            elif photo.status != "pending_upload":
-                counts["completed"] += 1
-    for selfie_id in selfie_ids:
-        with session_scope() as session:
-            selfie = complete_selfie(session, selfie_id)
-            if selfie is None:
-                counts["expired"] += _expire(session, Selfie, selfie_id, now)
-            elif selfie.status != "pending_upload":
-                counts["completed"] += 1
+    pending: list[tuple[Complete, type[Photo] | type[Selfie], Sequence[uuid.UUID]]] = [
+        (complete_photo, Photo, photo_ids),
+        (complete_selfie, Selfie, selfie_ids),
+    ]
+    for complete, model, row_ids in pending:
+        for row_id in row_ids:
+            with session_scope() as session:
+                row = complete(session, row_id)
+                if row is None:
+                    counts["expired"] += _expire(session, model, row_id, now)
+                elif row.status != "pending_upload":
+                    counts["completed"] += 1
     return counts
 
 

@@ -34,6 +34,7 @@ migrate: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: venv
 	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts bench tests
@@ -44,6 +45,7 @@ pytest: venv $(TEST_DEPS)
 test: venv $(TEST_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts bench tests
 	$(BIN)/pytest
 

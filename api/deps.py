@@ -12,9 +12,9 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.core.db import session_scope
 from api.core.errors import Forbidden, Unauthorized
 from api.core.security import Audience, InvalidToken, Principal, Role, decode_access_token
-from api.db import session_scope
 from api.models import Operator, Photographer, User
 
 M = TypeVar("M", User, Operator, Photographer)

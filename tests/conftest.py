@@ -22,14 +22,14 @@ SHARED_FACES = Path(__file__).resolve().parents[1].parent / "shared" / "faces"
 
 def _clear_caches() -> None:
     from api.core import ratelimit, storage
-    from api.db import get_engine, get_sessionmaker
+    from api.core.db import get_engine, get_sessionmaker
     from api.settings import get_settings
 
     storage.reset_clients()
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     ratelimit.redis_client.cache_clear()
-    from api.worker import celery_app
+    from api.jobs.worker import celery_app
 
     # The Celery app reads its broker URL at import; point it at this session's broker.
     celery_app.conf.broker_url = celery_app.conf.result_backend = get_settings().broker_url
@@ -59,7 +59,7 @@ def infra() -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def engine(infra: dict[str, str]) -> Engine:
-    from api.db import get_engine
+    from api.core.db import get_engine
 
     return get_engine()
 

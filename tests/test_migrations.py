@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import migrate
-from api.db import normalise_url
+from api.core.db import normalise_url
 from api.models import Base, Discount, Operator, PromoCode
 
 

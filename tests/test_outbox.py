@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from api import outbox, worker
-from api.db import get_sessionmaker, session_scope
+from api.core.db import get_sessionmaker, session_scope
+from api.jobs import outbox, worker
 from api.models import EmailMessage, OutboxMessage
 
 

@@ -21,8 +21,8 @@ from api.core.security import (
     new_token,
     verify_password,
 )
+from api.jobs.outbox import queue_email
 from api.models import Operator, PasswordResetToken, Photographer, User
-from api.outbox import queue_email
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.auth")

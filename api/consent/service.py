@@ -14,8 +14,8 @@ from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, NotFound
+from api.jobs.outbox import enqueue_job
 from api.models import Consent, PhotoTag, Selfie
-from api.outbox import enqueue_job
 
 BIOMETRIC = "biometric_processing"
 

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from api.core.pagination import Paging, paging
 from api.deps import CurrentUser, SessionDep
 from api.gallery import service
-from api.gallery.cursor import NEXT_CURSOR_HEADER, Cursor, Limit
 from api.gallery.schemas import DownloadOut, FavouriteOut, PhotoSummary, ReportTag
 from api.settings import get_settings
 
 router = APIRouter(prefix="/v1/photos", tags=["photos"])
+Page = Annotated[Paging, paging(cap=100, default=50, cursor_length=500)]
 
 
 @router.get("")
-def list_my_photos(
-    user: CurrentUser, session: SessionDep, response: Response, limit: Limit = 50, cursor: Cursor = None
-) -> list[PhotoSummary]:
-    rows, next_cursor = service.list_photos(session, user.id, limit, cursor)
-    if next_cursor:
-        response.headers[NEXT_CURSOR_HEADER] = next_cursor
+def list_my_photos(user: CurrentUser, session: SessionDep, page: Page) -> list[PhotoSummary]:
+    rows = page.respond(service.list_photos(session, user.id, page.limit, page.cursor))
     return [PhotoSummary.model_validate(row) for row in rows]
 
 

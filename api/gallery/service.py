@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from api.core.errors import Forbidden, NotFound
+from api.core.pagination import decode_cursor, page_of
 from api.core.storage import presign_get
-from api.gallery.cursor import decode_cursor, encode_cursor
 from api.media.retention import bought_object
 from api.membership.service import require_member
 from api.models import (
@@ -104,12 +104,9 @@ def list_photos(
     if cursor is not None:
         tagged_after, at_after, id_after = decode_cursor(cursor, int, datetime.fromisoformat, uuid.UUID)
         query = query.where(key < tuple_(literal(tagged_after), literal(at_after), literal(id_after)))
-    rows = session.execute(query.limit(limit + 1)).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = encode_cursor(last.tagged, last.sort_at.isoformat(), last.id)
+    rows, next_cursor = page_of(
+        session.execute(query.limit(limit + 1)).all(), limit, lambda r: (r.tagged, r.sort_at, r.id)
+    )
     return [
         PhotoRow(
             id=r.id,

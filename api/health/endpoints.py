@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
+from api.core.db import get_engine
 from api.core.ratelimit import redis_client
 from api.core.storage import check_storage
-from api.db import get_engine
 
 router = APIRouter(tags=["health"])
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict
 from api.core.storage import default_bucket, s3
+from api.jobs.outbox import enqueue_job
 from api.models import Photo, Project, Selfie
-from api.outbox import enqueue_job
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.media")

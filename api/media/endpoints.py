@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from api.core.errors import NotFound, Unauthorized, Unprocessable
+from api.core.pagination import Paging, paging
 from api.deps import CurrentOperator, CurrentPhotographer, MediaPhotographer, MediaUser, SessionDep
 from api.media import completion, resumable, service, sweep
 from api.media.access import (
@@ -50,15 +51,7 @@ from api.settings import get_settings
 router = APIRouter(tags=["media"])
 internal_router = APIRouter(prefix="/internal", tags=["internal"])
 
-Limit = Annotated[int, Query(ge=1, le=200)]
-Cursor = Annotated[str | None, Query(max_length=512)]
-
-
-def _page(response: Response, page: tuple[list[PhotoListItem], str | None]) -> list[PhotoListItem]:
-    items, next_cursor = page
-    if next_cursor:
-        response.headers["X-Next-Cursor"] = next_cursor
-    return items
+Page = Annotated[Paging, paging(cap=200, default=50, cursor_length=512)]
 
 
 def _uuid_list(raw: str | None, name: str) -> list[uuid.UUID] | None:
@@ -237,23 +230,21 @@ def list_photographer_project_photos(
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     photographer: CurrentPhotographer,
     session: SessionDep,
-    response: Response,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: Page,
 ) -> list[PhotoListItem]:
     assigned_project(session, photographer, project_id)
-    return _page(response, service.list_photos(session, [Photo.project_id == project_id], limit, cursor))
+    return page.respond(
+        service.list_photos(session, [Photo.project_id == project_id], page.limit, page.cursor)
+    )
 
 
 @router.get("/v1/operators/me/photos")
 def list_operator_photos(
     operator: CurrentOperator,
     session: SessionDep,
-    response: Response,
+    page: Page,
     project_ids: Annotated[str | None, Query(alias="projectIds", max_length=20_000)] = None,
     photographer_ids: Annotated[str | None, Query(alias="photographerIds", max_length=20_000)] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
 ) -> list[PhotoListItem]:
     where = [Project.operator_id == operator.id]
     projects = _uuid_list(project_ids, "projectIds")
@@ -262,7 +253,7 @@ def list_operator_photos(
         where.append(Photo.project_id.in_(projects))
     if photographers is not None:
         where.append(Photo.photographer_id.in_(photographers))
-    return _page(response, service.list_photos(session, where, limit, cursor))
+    return page.respond(service.list_photos(session, where, page.limit, page.cursor))
 
 
 @router.get("/v1/operators/me/projects/{projectId}/photos")
@@ -270,12 +261,12 @@ def list_operator_project_photos(
     project_id: Annotated[uuid.UUID, Path(alias="projectId")],
     operator: CurrentOperator,
     session: SessionDep,
-    response: Response,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    page: Page,
 ) -> list[PhotoListItem]:
     owned_project(session, operator, project_id)
-    return _page(response, service.list_photos(session, [Photo.project_id == project_id], limit, cursor))
+    return page.respond(
+        service.list_photos(session, [Photo.project_id == project_id], page.limit, page.cursor)
+    )
 
 
 @router.delete("/v1/photographers/me/projects/{projectId}/photos/{photoId}", status_code=204)

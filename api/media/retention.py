@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import AppError, Conflict, NotFound
 from api.core.storage import default_bucket, s3
+from api.jobs.outbox import enqueue_job
 from api.models import Photo, Project, Purchase, PurchaseItem
-from api.outbox import enqueue_job
 from wairo_contracts.keys import WATERMARKED, retained_key
 
 # Purchases that hold a retained object: paid ones, and pending ones Stripe may still report paid.

@@ -3,9 +3,6 @@ deletion, delivery and retries. Services never commit; jobs go through the outbo
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,9 +12,11 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.consent.service import has_active_consent
-from api.core.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
+from api.core.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from api.core.pagination import decode_cursor, nullable, page_of
 from api.core.ratelimit import hit
 from api.core.storage import default_bucket, presign_get, presign_put
+from api.jobs.outbox import enqueue_job
 from api.media import retention
 from api.media.access import assigned_project
 from api.media.completion import photo_bucket
@@ -32,7 +31,6 @@ from api.media.schemas import (
     VariantOut,
 )
 from api.models import Operator, Photo, Photographer, Project, Selfie, User
-from api.outbox import enqueue_job
 from api.projects.lifecycle import require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings
@@ -218,20 +216,9 @@ def retry_photo(session: Session, photo: Photo) -> Photo:
 # --- listings -----------------------------------------------------------------------------------
 
 
-def _encode_cursor(photo: Photo) -> str:
-    raw = json.dumps([photo.taken_at.isoformat() if photo.taken_at else None, str(photo.id)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
 def _after_cursor(cursor: str) -> Any:
     """Keyset condition for `ORDER BY taken_at DESC NULLS LAST, id DESC` after `cursor`."""
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        taken_raw, id_raw = raw
-        last_id = uuid.UUID(id_raw)
-        taken = datetime.fromisoformat(taken_raw) if taken_raw is not None else None
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise BadRequest("The cursor is invalid.", code="invalid_cursor") from exc
+    taken, last_id = decode_cursor(cursor, nullable(datetime.fromisoformat), uuid.UUID)
     if taken is None:
         return and_(Photo.taken_at.is_(None), Photo.id < last_id)
     return or_(
@@ -255,8 +242,7 @@ def list_photos(
     )
     if cursor:
         stmt = stmt.where(_after_cursor(cursor))
-    rows = session.execute(stmt).all()
-    page, more = rows[:limit], len(rows) > limit
+    page, next_cursor = page_of(session.execute(stmt).all(), limit, lambda row: (row[0].taken_at, row[0].id))
     buckets: dict[uuid.UUID, str] = {}
     items = []
     for photo, project_name, photographer_name in page:
@@ -279,7 +265,7 @@ def list_photos(
                 created_at=photo.created_at,
             )
         )
-    return items, (_encode_cursor(page[-1][0]) if more and page else None)
+    return items, next_cursor
 
 
 # --- deletion and delivery ----------------------------------------------------------------------

@@ -27,11 +27,11 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
-from api.db import session_scope
+from api.jobs.outbox import enqueue_job
 from api.media.retention import HOLDING_STATUSES
 from api.models import Photo, Project, Purchase, PurchaseItem, Selfie, StorageSweepCursor
-from api.outbox import enqueue_job
 from api.settings import get_settings
 from wairo_contracts.keys import PHOTOS, RETAINED, SELFIES, parse_photo_key
 

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, Forbidden, NotFound
 from api.core.security import issue_qr_token
+from api.jobs.outbox import enqueue_job
 from api.models import Invite, Project, ProjectMember, Selfie, TermsVersion, User
-from api.outbox import enqueue_job
 from api.projects.lifecycle import require_participant
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from api.db import make_engine
+from api.core.db import make_engine
 from api.models import Base
 from api.settings import get_settings
 

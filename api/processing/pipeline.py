@@ -7,20 +7,18 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select, update
 
+from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
-from api.db import session_scope
-from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie, UploadSession
-from api.outbox import enqueue_job
+from api.jobs.outbox import enqueue_job
+from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie
 from api.processing import exif, images
 from api.processing.selfie_rules import selfie_rejection_reason
 from api.processing.vision_client import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
-from api.settings import get_settings
 from wairo_contracts.keys import THUMBNAILS, WATERMARKED, photo_key
 
 log = logging.getLogger("wairo.processing")
@@ -283,97 +281,3 @@ def delete_objects(bucket: str, keys: list[str], prefixes: list[str]) -> int:
         if response.get("Errors"):
             raise StorageIncomplete(f"storage refused to delete {len(response['Errors'])} object(s)")
     return len(targets)
-
-
-# --- reconciler ---------------------------------------------------------------------------------
-
-
-def reconcile_uploads(limit: int = 500) -> dict[str, int]:
-    """The third way completions are found: HEAD pending uploads, complete those present, expire
-    those whose URL (or resumable session) lapsed with nothing uploaded, abort stale multipart
-    uploads. Expired rows are kept with status `expired` (they are not listed and hold no quota).
-    Last, photos stuck in `processing` are queued again (`requeue_stuck_photos`)."""
-    from api.media.completion import complete_photo, complete_selfie
-    from api.media.resumable import abort_in_storage
-
-    counts = {"completed": 0, "expired": 0, "aborted": 0}
-    now = datetime.now(UTC)
-    counts["requeued"] = requeue_stuck_photos(now, limit)
-    with session_scope() as session:
-        stale = session.execute(
-            select(UploadSession, Project.bucket)
-            .join(Photo, Photo.id == UploadSession.photo_id)
-            .join(Project, Project.id == Photo.project_id)
-            .where(UploadSession.state == "active", UploadSession.expires_at < now)
-            .limit(limit)
-            .with_for_update(of=UploadSession, skip_locked=True)
-        ).all()
-        for upload, bucket in stale:
-            abort_in_storage(bucket or default_bucket(), upload)
-            upload.state = "aborted"
-            counts["aborted"] += 1
-            counts["expired"] += _expire(session, Photo, upload.photo_id, now, lapsed=False)
-    with session_scope() as session:
-        active = select(UploadSession.photo_id).where(UploadSession.state == "active")
-        photo_ids = session.scalars(
-            select(Photo.id)
-            .where(Photo.status == "pending_upload", Photo.id.not_in(active))
-            .order_by(Photo.created_at)
-            .limit(limit)
-        ).all()
-        selfie_ids = session.scalars(
-            select(Selfie.id)
-            .where(Selfie.status == "pending_upload")
-            .order_by(Selfie.created_at)
-            .limit(limit)
-        ).all()
-    for photo_id in photo_ids:
-        with session_scope() as session:
-            photo = complete_photo(session, photo_id)
-            if photo is None:
-                counts["expired"] += _expire(session, Photo, photo_id, now)
-            elif photo.status != "pending_upload":
-                counts["completed"] += 1
-    for selfie_id in selfie_ids:
-        with session_scope() as session:
-            selfie = complete_selfie(session, selfie_id)
-            if selfie is None:
-                counts["expired"] += _expire(session, Selfie, selfie_id, now)
-            elif selfie.status != "pending_upload":
-                counts["completed"] += 1
-    return counts
-
-
-def requeue_stuck_photos(now: datetime, limit: int = 500) -> int:
-    """Queue `process_photo` again for photos whose last run started more than
-    `processing_stale_after_s` ago and never ended (its worker died, its job was lost). The dedup
-    key names the stuck run, so repeated passes queue one job per stuck run, and a photo that gets
-    stuck again after the new run started is queued again."""
-    cutoff = now - timedelta(seconds=get_settings().processing_stale_after_s)
-    with session_scope() as session:
-        stuck = session.execute(
-            select(Photo.id, Photo.processing_started_at)
-            .where(
-                Photo.status == "processing",
-                or_(Photo.processing_started_at.is_(None), Photo.processing_started_at < cutoff),
-            )
-            .order_by(Photo.processing_started_at.nulls_first())
-            .limit(limit)
-        ).all()
-        for photo_id, started_at in stuck:
-            run = started_at.isoformat() if started_at else "unknown"
-            log.warning("photo %s stuck in processing since %s: queued again", photo_id, run)
-            key = f"photo:{photo_id}:stuck:{run}"
-            enqueue_job(session, "process_photo", {"photoId": str(photo_id)}, dedup_key=key)
-    return len(stuck)
-
-
-def _expire(
-    session: Session, model: type[Photo] | type[Selfie], row_id: uuid.UUID, now: datetime, lapsed: bool = True
-) -> int:
-    """Mark a pending upload `expired` (only once its URL lapsed, unless `lapsed` is False)."""
-    stmt = update(model).where(model.id == row_id, model.status == "pending_upload")
-    if lapsed:
-        stmt = stmt.where(model.upload_expires_at < now)
-    result = session.execute(stmt.values(status="expired").returning(model.id))
-    return len(result.all())

@@ -7,13 +7,13 @@
 - `process_selfie` {selfieId}; `cluster_faces` {userId, projectId};
 - `rematch_project` {projectId}: the whole project re-matched in one batched vision job (after a
   model or threshold change; operators trigger it with `POST /v1/projects/{id}:rematch`);
-- `delete_objects` {keys?, prefixes?, bucket?}; `reconcile_uploads` (beat, every 30 s).
+- `delete_objects` {keys?, prefixes?, bucket?}.
 
 Storage errors are retried with exponential backoff (1 s, 2 s, 4 s, …); an unavailable vision
 service keeps the item `processing` and retries longer; a corrupt image fails at once, with a
 reason; any other error is retried a few times; after the last retry the photo is `failed` with a
 reason (retry endpoint: POST /v1/photos/{id}:retry). A photo whose run never ended (a worker
-lost) is queued again by the reconciler (pipeline.requeue_stuck_photos).
+lost) is queued again by media's reconciler (api/media/reconciler.py, `reconcile_uploads`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task
 
+from api.core.db import session_scope
 from api.core.storage import default_bucket
-from api.db import session_scope
+from api.jobs.worker import celery_app
 from api.processing import matching, pipeline, vision_client
 from api.processing.images import CorruptImage
 from api.processing.vision_client import ObjectMissing, VisionUnavailable
-from api.worker import celery_app
 
 log = logging.getLogger("wairo.processing")
 
@@ -127,11 +127,3 @@ def delete_objects(
         if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
             return 0  # a project's own bucket already removed (the operator's finalizer): nothing left
         raise _backoff(self, exc, 10, cap_s=300) from exc
-
-
-@celery_app.task(name="reconcile_uploads")
-def reconcile_uploads() -> dict[str, int]:
-    return pipeline.reconcile_uploads()
-
-
-celery_app.conf.beat_schedule["reconcile-uploads"] = {"task": "reconcile_uploads", "schedule": 30.0}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, status
 
+from api.core.pagination import Paging, paging
 from api.deps import CurrentOperator, CurrentStaff, SessionDep
 from api.pricing.schemas import DiscountOut
 from api.projects import service
@@ -31,6 +32,7 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 ProjectId = Annotated[uuid.UUID, Path(alias="id")]
 PhotographerId = Annotated[uuid.UUID, Path(alias="photographerId")]
 DiscountId = Annotated[uuid.UUID, Path(alias="discountId")]
+InvitesPage = Annotated[Paging, paging(cap=500, default=100, cursor_length=200)]
 
 
 @router.get("")
@@ -129,16 +131,11 @@ def list_project_invites(
     project_id: ProjectId,
     operator: CurrentOperator,
     session: SessionDep,
-    response: Response,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    page: InvitesPage,
 ) -> list[InviteOut]:
     """Newest first; when more remain, the next page's cursor is in the `X-Next-Cursor` header."""
     project = service.get_owned(session, operator, project_id)
-    page, next_cursor = service.list_invites(session, project, limit, cursor)
-    if next_cursor:
-        response.headers["X-Next-Cursor"] = next_cursor
-    return page
+    return page.respond(service.list_invites(session, project, page.limit, page.cursor))
 
 
 @router.post("/{id}/invites/bulk", status_code=status.HTTP_202_ACCEPTED)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -12,11 +10,13 @@ from sqlalchemy import and_, case, delete, exists, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from api.core.errors import BadRequest, Conflict, NotFound, Unprocessable
+from api.core.errors import Conflict, NotFound, Unprocessable
+from api.core.pagination import decode_cursor, page_of
 from api.core.schemas import check_window
 from api.core.security import hash_token, new_token
 from api.core.storage import default_bucket
 from api.deps import Staff
+from api.jobs.outbox import enqueue_job, queue_email
 from api.media.retention import queue_object_deletion, retain_bought
 from api.models import (
     Discount,
@@ -31,7 +31,6 @@ from api.models import (
     TermsVersion,
     User,
 )
-from api.outbox import enqueue_job, queue_email
 from api.projects.lifecycle import photographer_sees
 from api.projects.schemas import (
     BulkInvite,
@@ -290,18 +289,6 @@ def _registration_status() -> Any:
     )
 
 
-def _encode_cursor(created_at: datetime, invite_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{created_at.isoformat()}|{invite_id}".encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        created_at, invite_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(created_at), uuid.UUID(invite_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequest("The cursor is invalid.", code="invalid_cursor") from exc
-
-
 def list_invites(
     session: Session, project: Project, limit: int, cursor: str | None
 ) -> tuple[list[InviteOut], str | None]:
@@ -313,9 +300,12 @@ def list_invites(
         .limit(limit + 1)
     )
     if cursor:
-        stmt = stmt.where(tuple_(Invite.created_at, Invite.id) < tuple_(*_decode_cursor(cursor)))
-    rows = session.execute(stmt).all()
-    page = [
+        after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
+        stmt = stmt.where(tuple_(Invite.created_at, Invite.id) < tuple_(*after))
+    rows, next_cursor = page_of(
+        session.execute(stmt).all(), limit, lambda row: (row[0].created_at, row[0].id)
+    )
+    return [
         InviteOut(
             id=invite.id,
             email=invite.email,
@@ -323,10 +313,8 @@ def list_invites(
             created_at=invite.created_at,
             expires_at=invite.expires_at,
         )
-        for invite, status in rows[:limit]
-    ]
-    last = rows[limit - 1][0] if len(rows) > limit else None
-    return page, _encode_cursor(last.created_at, last.id) if last else None
+        for invite, status in rows
+    ], next_cursor
 
 
 def bulk_invite(session: Session, project: Project, data: BulkInvite) -> BulkInviteResult:

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from api.jobs.outbox import enqueue_job
 from api.models import Project
-from api.outbox import enqueue_job
 from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
 from wairo_contracts.kubeclient import load_api_client

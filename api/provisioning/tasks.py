@@ -12,12 +12,12 @@ import uuid
 from celery import Task
 from urllib3.exceptions import HTTPError
 
-from api.db import session_scope
+from api.core.db import session_scope
+from api.jobs.worker import celery_app
 from api.models import Project
 from api.provisioning.kubernetes import cr_client, sync_all, sync_project
 from api.provisioning.project_cr import ProjectCRError
 from api.settings import get_settings
-from api.worker import celery_app
 
 log = logging.getLogger("wairo.provisioning")
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 
 from api.core.errors import error_body
+from api.core.pagination import Paging, paging
 from api.deps import CurrentUser, SessionDep
-from api.gallery.cursor import NEXT_CURSOR_HEADER, Cursor, Limit
 from api.purchases import service
 from api.purchases.schemas import CreatePurchase, PurchaseCreatedOut, PurchaseOut, WebhookAck
 
 router = APIRouter(tags=["purchases"])
+Page = Annotated[Paging, paging(cap=100, default=50, cursor_length=500)]
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -40,12 +41,8 @@ def create_purchase(
 
 
 @router.get("/v1/purchases")
-def list_my_purchases(
-    user: CurrentUser, session: SessionDep, response: Response, limit: Limit = 50, cursor: Cursor = None
-) -> list[PurchaseOut]:
-    rows, next_cursor = service.list_purchases(session, user.id, limit, cursor)
-    if next_cursor:
-        response.headers[NEXT_CURSOR_HEADER] = next_cursor
+def list_my_purchases(user: CurrentUser, session: SessionDep, page: Page) -> list[PurchaseOut]:
+    rows = page.respond(service.list_purchases(session, user.id, page.limit, page.cursor))
     return [
         PurchaseOut(
             id=p.id,

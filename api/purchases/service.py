@@ -1,6 +1,6 @@
 """Purchases and payment state.
 
-Creation prices the photos server-side (see `api.purchases.pricing` for the price and discount
+Creation prices the photos server-side (see `api.purchases.quote` for the price and discount
 rules), stores the purchase and, when something is to pay, a Stripe PaymentIntent for it. A free
 purchase is paid at once. Stripe webhooks are stored once per event id and handled by
 `process_stripe_event`, which is idempotent and tolerates any delivery order:
@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +30,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api.core.errors import BadRequest, Conflict, Unprocessable
-from api.gallery.cursor import decode_cursor, encode_cursor
+from api.core.pagination import decode_cursor, page_of
+from api.jobs.outbox import enqueue_job, queue_email
 from api.media import retention
 from api.membership.service import require_member
 from api.models import (
@@ -47,9 +47,8 @@ from api.models import (
     StripeEvent,
     User,
 )
-from api.outbox import enqueue_job, queue_email
 from api.projects.lifecycle import require_participant
-from api.purchases import gateway, pricing
+from api.purchases import gateway, quote
 from api.purchases.schemas import CreatePurchase
 
 log = logging.getLogger("wairo.purchases")
@@ -77,15 +76,15 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     if len(names) != len(data.photo_ids):
         raise Unprocessable("Every photo must be a ready photo of this project.", code="photo_not_available")
     count = len(data.photo_ids)
-    unit = pricing.unit_price_cents(session, project)
+    unit = quote.unit_price_cents(session, project)
     subtotal = unit * count
-    offers = pricing.project_offers(session, project, count, subtotal)
+    offers = quote.project_offers(session, project, count, subtotal)
     if data.promo_code:
-        offers.append(pricing.promo_offer(session, project, user.id, data.promo_code, count, subtotal))
+        offers.append(quote.promo_offer(session, project, user.id, data.promo_code, count, subtotal))
     # Last, once the new purchase is known to be valid: nothing is canceled on Stripe for a
     # purchase that is then refused (the promo check already leaves out what this supersedes).
     _supersede_earlier_checkouts(session, user.id, project.id)
-    best = pricing.best_offer(offers)
+    best = quote.best_offer(offers)
     saving = best.saving_cents if best else 0
     promo = best.promo if best else None
     purchase = Purchase(
@@ -347,7 +346,7 @@ def send_purchase_confirmation(session: Session, purchase_id: uuid.UUID) -> None
 
 def list_purchases(
     session: Session, user_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[Sequence[Row[Any]], str | None]:
+) -> tuple[list[Row[Any]], str | None]:
     downloaded = (
         select(func.count())
         .where(PurchaseDownload.purchase_id == Purchase.id, PurchaseDownload.download_count > 0)
@@ -363,7 +362,4 @@ def list_purchases(
         after = decode_cursor(cursor, datetime.fromisoformat, uuid.UUID)
         query = query.where(tuple_(Purchase.created_at, Purchase.id) < tuple_(*after))
     rows = session.execute(query.limit(limit + 1)).all()
-    if len(rows) <= limit:
-        return rows, None
-    last = rows[limit - 1].Purchase
-    return rows[:limit], encode_cursor(last.created_at.isoformat(), last.id)
+    return page_of(rows, limit, lambda row: (row.Purchase.created_at, row.Purchase.id))

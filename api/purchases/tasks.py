@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from api.db import session_scope
+from api.core.db import session_scope
+from api.jobs.worker import celery_app
 from api.purchases import service
-from api.worker import celery_app
 
 
 @celery_app.task(name="process_stripe_event", autoretry_for=(Exception,), max_retries=8, retry_backoff=True)

@@ -94,7 +94,7 @@ def start_api(sup: Supervisor, name: str, port: int, workers: int = 1) -> tuple[
 
 def start_worker(sup: Supervisor, data_dir: Path, concurrency: int = 2, beat: bool = True) -> list[Child]:
     """The Celery worker, and beat (the periodic jobs) unless `beat` is False (e.g. a second worker)."""
-    common = ["-m", "celery", "-A", "api.worker.celery_app"]
+    common = ["-m", "celery", "-A", "api.jobs.worker.celery_app"]
     worker = sup.python(
         "worker", [*common, "worker", "-Q", "wairo", "--concurrency", str(concurrency), "--loglevel", "INFO"]
     )

@@ -248,7 +248,7 @@ def _terminate(signum: int, _: FrameType | None) -> None:
 def _use_stack_settings() -> None:
     """Drop settings and clients cached before the stack set WAIRO_* (none should be)."""
     from api.core import ratelimit, storage
-    from api.db import get_engine, get_sessionmaker
+    from api.core.db import get_engine, get_sessionmaker
     from api.settings import get_settings
 
     storage.reset_clients()
@@ -258,7 +258,7 @@ def _use_stack_settings() -> None:
 
 
 def measure(args: argparse.Namespace, stack_sup: Supervisor) -> dict[str, list[LoadResult]]:
-    from api.db import get_engine, session_scope
+    from api.core.db import get_engine, session_scope
 
     print(f"Seeding {args.photos} photos, a member and {args.photographers} photographers…", flush=True)
     with session_scope() as session:

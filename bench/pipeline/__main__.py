@@ -70,8 +70,8 @@ def pipeline(photos: list[bytes], clients: int) -> tuple[float, list[float], int
     from sqlalchemy import select
 
     from api.apps.media import create_app
+    from api.core.db import session_scope
     from api.core.security import issue_access_token
-    from api.db import session_scope
     from api.models import Operator, Photo, Photographer, Project, ProjectPhotographer
 
     with session_scope() as session:
@@ -126,9 +126,9 @@ def pipeline(photos: list[bytes], clients: int) -> tuple[float, list[float], int
 def _use_stack_settings() -> None:
     """This process read no settings yet, but drop any cached ones: the stack set WAIRO_* now."""
     from api.core import ratelimit, storage
-    from api.db import get_engine, get_sessionmaker
+    from api.core.db import get_engine, get_sessionmaker
+    from api.jobs.worker import celery_app
     from api.settings import get_settings
-    from api.worker import celery_app
 
     storage.reset_clients()
     for cached in (get_settings, get_engine, get_sessionmaker):

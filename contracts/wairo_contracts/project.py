@@ -28,6 +28,8 @@ LABEL_LIFECYCLE = "wairo.io/lifecycle"
 LABEL_PROJECT = "wairo.io/project"
 
 NAMESPACE_PREFIX = "wairo-p-"
+# The Celery app a project's dedicated workers run (in the API's image).
+WORKER_CELERY_APP = "api.jobs.worker.celery_app"
 
 
 class Phase(enum.StrEnum):

@@ -21,6 +21,7 @@ from wairo_contracts.project import (
     MANAGED_BY,
     MANAGED_BY_LABEL,
     PART_OF,
+    WORKER_CELERY_APP,
     Phase,
     Quota,
     namespace_name,
@@ -226,7 +227,7 @@ def build_worker_deployment(
     container: K8sObject = {
         "name": "worker",
         "image": image,
-        "command": ["celery", "-A", "api.worker.celery_app", "worker"],
+        "command": ["celery", "-A", WORKER_CELERY_APP, "worker"],
         "args": ["--queues", project.queue, "--loglevel", "INFO", "--concurrency", "2"],
         "env": [
             {"name": "WAIRO_ENV", "value": "production"},

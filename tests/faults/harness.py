@@ -35,7 +35,7 @@ from botocore.config import Config
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import make_engine
+from api.core.db import make_engine
 from api.migrate import upgrade
 from api.models import Face, OutboxMessage, Photo
 from api.settings import Settings

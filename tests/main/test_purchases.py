@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db import session_scope
+from api.core.db import session_scope
 from api.models import PromoCode, PromoCodeUsage, Purchase, PurchaseDownload
 from tests.conftest import bearer
 from tests.main.conftest import Builder, Shop, make_shop

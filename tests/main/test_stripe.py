@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.db import session_scope
+from api.core.db import session_scope
 from api.demo.attendee import pay_with_test_card
 from api.models import EmailMessage, OutboxMessage, PromoCodeUsage, Purchase, PurchaseDownload, StripeEvent
 from api.purchases.service import process_stripe_event, send_purchase_confirmation

@@ -164,7 +164,7 @@ def worker(vision_server: str) -> Iterator[None]:
     from celery.contrib.testing.worker import start_worker
 
     import api.processing.tasks  # noqa: F401  (registers the tasks)
-    from api.worker import celery_app
+    from api.jobs.worker import celery_app
 
     with start_worker(
         celery_app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
@@ -183,7 +183,7 @@ def live_media(worker: None) -> TestClient:
 @pytest.fixture
 def committed() -> Iterator[Session]:
     """A session that commits (data of live tests is unique per test and stays)."""
-    from api.db import get_sessionmaker
+    from api.core.db import get_sessionmaker
 
     session = get_sessionmaker()()
     yield session

@@ -176,7 +176,7 @@ def test_reconciler_requeues_photos_stuck_in_processing(live_media: TestClient, 
     past `processing_stale_after_s` the reconciler queues it again, once per stuck run."""
     from datetime import UTC, datetime, timedelta
 
-    from api.processing.pipeline import reconcile_uploads
+    from api.media.reconciler import reconcile_uploads
 
     t = seed_tenant(committed)
     stale_s = get_settings().processing_stale_after_s
@@ -211,24 +211,24 @@ def test_broker_down_keeps_the_job_in_the_outbox(
 ) -> None:
     from kombu.exceptions import OperationalError
 
-    import api.worker
-    from api.outbox import relay_pending
+    import api.jobs.worker
+    from api.jobs.outbox import relay_pending
 
-    real_publish = api.worker.publish
+    real_publish = api.jobs.worker.publish
 
     def down(*_: Any, **__: Any) -> None:
         raise OperationalError("Error 111 connecting to the broker. Connection refused.")
 
     t = seed_tenant(committed)
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
-    monkeypatch.setattr(api.worker, "publish", down)
+    monkeypatch.setattr(api.jobs.worker, "publish", down)
     done = live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
     assert done.status_code == 202  # the upload completes; the job waits
     row = committed.scalar(
         select(OutboxMessage).where(OutboxMessage.dedup_key == f"photo:{photo_id}:process")
     )
     assert row is not None and row.sent_at is None and row.attempts >= 1
-    monkeypatch.setattr(api.worker, "publish", real_publish)
+    monkeypatch.setattr(api.jobs.worker, "publish", real_publish)
     assert relay_pending() >= 1
     committed.refresh(row)
     assert row.sent_at is not None
@@ -236,7 +236,7 @@ def test_broker_down_keeps_the_job_in_the_outbox(
 
 
 def test_completion_signalled_three_ways_enqueues_once(live_media: TestClient, committed: Session) -> None:
-    from api.processing.pipeline import reconcile_uploads
+    from api.media.reconciler import reconcile_uploads
 
     t = seed_tenant(committed)
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
@@ -261,7 +261,7 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
 ) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from api.processing.pipeline import reconcile_uploads
+    from api.media.reconciler import reconcile_uploads
 
     t = seed_tenant(committed)
     present = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
@@ -348,8 +348,8 @@ def test_selfie_without_a_face_is_rejected(live_media: TestClient, committed: Se
 def test_reconciler_aborts_stale_multipart_uploads(live_media: TestClient, committed: Session) -> None:
     from datetime import UTC, datetime, timedelta
 
+    from api.media.reconciler import reconcile_uploads
     from api.models import UploadSession
-    from api.processing.pipeline import reconcile_uploads
 
     t = seed_tenant(committed)
     photo_id = live_media.post(

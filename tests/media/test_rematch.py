@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from api.consent.service import has_active_consent, revoke_biometric_consent
-from api.db import get_engine, get_sessionmaker
+from api.core.db import get_engine, get_sessionmaker
 from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
 from api.processing.matching import cluster_faces, rematch_project
 from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user, wait_until

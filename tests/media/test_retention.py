@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.storage import default_bucket, ensure_bucket, s3
+from api.jobs.outbox import relay_pending
 from api.media.retention import retained_key
 from api.media.service import VARIANTS, photo_key
 from api.models import Photo, PricingRule, Project, Purchase, PurchaseDownload, PurchaseItem
-from api.outbox import relay_pending
 from api.purchases.service import mark_canceled, mark_paid, mark_refunded
 from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user, wait_until
 

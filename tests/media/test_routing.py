@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.jobs.outbox import enqueue_job
+from api.jobs.routing import PROJECT_JOBS
+from api.jobs.worker import celery_app
 from api.models import OutboxMessage, Photo, Project, User
-from api.outbox import enqueue_job
-from api.processing.routing import PROJECT_JOBS
-from api.worker import celery_app
 from tests.conftest import bearer
 from tests.main.conftest import Builder
 from tests.media.conftest import seed_selfie, seed_tenant, seed_user

@@ -88,7 +88,7 @@ def test_worker_deployment_consumes_project_queue() -> None:
     assert deployment["spec"]["replicas"] == 2
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
-    assert container["command"][:3] == ["celery", "-A", "api.worker.celery_app"]
+    assert container["command"][:3] == ["celery", "-A", "api.jobs.worker.celery_app"]
     assert f"wairo.project.{PID}" in container["args"]
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}

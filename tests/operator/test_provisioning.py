@@ -203,7 +203,7 @@ def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, cr
 def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], crs: KmockCRClient) -> None:
     """A project row locked by a request in flight is skipped by the periodic sync, and its CR is
     not mistaken for an orphan (committed data: the lock must come from another transaction)."""
-    from api.db import get_sessionmaker, session_scope
+    from api.core.db import get_sessionmaker, session_scope
     from tests.media.conftest import seed_tenant
 
     with session_scope() as session:

@@ -1,4 +1,4 @@
-"""Which queue a job goes to (`api.outbox.enqueue_job` asks `job_queue` for every job).
+"""Which queue a job goes to (`api.jobs.outbox.enqueue_job` asks `job_queue` for every job).
 
 A project whose `Project` CR asks for dedicated workers (`spec.processing.dedicatedWorkers > 0`,
 copied into `projects.dedicated_workers` by the Kubernetes sync) has its own Celery queue, consumed

@@ -1,20 +1,19 @@
-"""The Celery application: jobs arrive through the outbox relay; beat runs the periodic work."""
+"""The Celery application: jobs arrive through the outbox relay; beat runs the periodic work.
+
+Workers and beat run `celery -A api.jobs.worker.celery_app`. Besides the app, this holds `publish`
+(what the relay sends each outbox row through) and the `send_email` job; the beat relay's own task
+is in api/jobs/tasks.py, next to every other domain's `tasks.py`."""
 
 from __future__ import annotations
 
-import logging
-import smtplib
-from email.message import EmailMessage as MimeMessage
 from pathlib import Path
 from typing import Any
 
 from celery import Celery, signals
-from sqlalchemy import select
 
 from api.core.context import configure_logging
+from api.jobs import mail
 from api.settings import get_settings
-
-log = logging.getLogger("wairo.worker")
 
 
 def _make_celery() -> Celery:
@@ -42,7 +41,7 @@ celery_app = _make_celery()
 
 def _task_modules() -> list[str]:
     """Every `api/<domain>/tasks.py` registers its tasks (and beat entries) on import."""
-    root = Path(__file__).parent
+    root = Path(__file__).parents[1]
     return sorted(f"api.{path.parent.name}.tasks" for path in root.glob("*/tasks.py"))
 
 
@@ -60,34 +59,6 @@ def _setup_logging(**_: Any) -> None:
     configure_logging()
 
 
-@celery_app.task(name="relay_outbox")
-def relay_outbox() -> int:
-    from api.outbox import relay_pending
-
-    return relay_pending()
-
-
-@celery_app.task(
-    name="send_email", autoretry_for=(OSError, smtplib.SMTPException), max_retries=5, retry_backoff=True
-)
+@celery_app.task(name="send_email", autoretry_for=mail.TRANSIENT_ERRORS, max_retries=5, retry_backoff=True)
 def send_email(emailId: str) -> None:
-    from datetime import UTC, datetime
-
-    from api.db import session_scope
-    from api.models import EmailMessage
-
-    settings = get_settings()
-    with session_scope() as session:
-        email = session.scalar(select(EmailMessage).where(EmailMessage.id == emailId).with_for_update())
-        if email is None or email.sent_at is not None:
-            return
-        if settings.smtp_host:
-            message = MimeMessage()
-            message["From"] = settings.mail_from
-            message["To"] = email.to_address
-            message["Subject"] = email.subject
-            message.set_content(email.body)
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=10) as smtp:
-                smtp.send_message(message)
-        log.info("email %s to %s: %s\n%s", email.template, email.to_address, email.subject, email.body)
-        email.sent_at = datetime.now(UTC)
+    mail.deliver(emailId)

@@ -1,6 +1,7 @@
 """Transactional outbox: services write jobs and mail in the request's transaction; they are
-published to Celery only after that transaction commits (at once, and by the beat relay as a
-safety net when the broker was down), so a job is never lost and never sent for a rollback."""
+published to Celery only after that transaction commits (at once, by the `after_commit` hook this
+module registers with api.core.db, and by the beat relay as a safety net when the broker was down),
+so a job is never lost and never sent for a rollback."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.core.db import after_commit, session_scope
+from api.jobs import worker
+from api.jobs.routing import job_queue
 from api.models import EmailMessage, OutboxMessage
-from api.processing.routing import job_queue
 
 log = logging.getLogger("wairo.outbox")
 _PENDING_FLAG = "outbox_pending"
@@ -27,8 +30,8 @@ def enqueue_job(
     dedup_key: str | None = None,
 ) -> None:
     """Record a job; with a dedup key it is recorded (hence run) once, however often this is called.
-    Its queue is chosen here, for every job, by api/processing/routing.py (a project's processing
-    jobs go to the project's own queue when it has dedicated workers)."""
+    Its queue is chosen here, for every job, by api/jobs/routing.py (a project's processing jobs go
+    to the project's own queue when it has dedicated workers)."""
     stmt = insert(OutboxMessage).values(
         kind="job", task=task, payload=payload, dedup_key=dedup_key, queue=job_queue(session, task, payload)
     )
@@ -49,6 +52,7 @@ def queue_email(session: Session, to: str, subject: str, body: str, template: st
     return email.id
 
 
+@after_commit
 def relay_after_commit(session: Session) -> None:
     """Publish what the (now committed) session wrote to the outbox; never raises."""
     if not session.info.pop(_PENDING_FLAG, False):
@@ -61,9 +65,6 @@ def relay_after_commit(session: Session) -> None:
 
 def relay_pending(limit: int = 500) -> int:
     """Send unsent outbox messages to the broker; rows stay pending when the broker is down."""
-    from api.db import session_scope
-    from api.worker import publish
-
     sent = 0
     with session_scope() as session:
         rows = session.scalars(
@@ -74,8 +75,8 @@ def relay_pending(limit: int = 500) -> int:
             .with_for_update(skip_locked=True)
         ).all()
         for row in rows:
-            try:
-                publish(row.task, row.payload, message_id=str(row.id), queue=row.queue)
+            try:  # through the module: tests stand in for the broker by replacing worker.publish
+                worker.publish(row.task, row.payload, message_id=str(row.id), queue=row.queue)
             except Exception as exc:
                 session.execute(
                     update(OutboxMessage)

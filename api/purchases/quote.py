@@ -1,4 +1,5 @@
-"""Price resolution and discount choice (read-only over the backoffice's pricing tables).
+"""A checkout's quote: the unit price and the one discount applied (read-only over the backoffice's
+pricing tables, which api/pricing manages).
 
 - Unit price: the project's active rule (`is_active`, inside `validFrom`/`validUntil`), else the
   operator's default active rule (project NULL); none is a 422 `no_pricing_rule`.

@@ -1,8 +1,11 @@
-"""Engine and session factory (sync SQLAlchemy over psycopg 3)."""
+"""Engine and session factory (sync SQLAlchemy over psycopg 3), and the unit of work.
+
+Other packages act after a unit of work commits through `after_commit` hooks (api/jobs registers
+the outbox relay): this module knows nothing of what they do."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -44,12 +47,22 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+AfterCommit = Callable[[Session], None]
+_after_commit: list[AfterCommit] = []
+
+
+def after_commit(hook: AfterCommit) -> AfterCommit:
+    """Register `hook` to be called with the session of every `session_scope` that committed, once
+    it is closed (in registration order; a hook must not raise). Usable as a decorator."""
+    if hook not in _after_commit:
+        _after_commit.append(hook)
+    return hook
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """The one unit of work (requests, jobs, CLI): commit on success, roll back on error, and only
-    after the commit publish the jobs it wrote to the outbox."""
-    from api.outbox import relay_after_commit  # the outbox's own relay uses this scope
-
+    after the commit run the `after_commit` hooks (which publish the jobs it wrote to the outbox)."""
     session = get_sessionmaker()()
     try:
         yield session
@@ -59,4 +72,5 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
-    relay_after_commit(session)
+    for hook in _after_commit:
+        hook(session)

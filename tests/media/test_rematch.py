@@ -2,7 +2,7 @@
 
 The database side runs on real Postgres (rolled back); the matcher is the vision service's own
 handler (`match_response`) fed the request through its JSON wire form, so only the HTTP hop is left
-out here (tests/vision/test_vision_serve.py covers it on Ray Serve, and
+out here (tests/vision/test_serve.py covers it on Ray Serve, and
 tests/media/test_pipeline.py runs the trigger → worker → service path end to end).
 """
 

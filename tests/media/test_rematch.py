@@ -23,7 +23,8 @@ from api.consent.service import has_active_consent, revoke_biometric_consent
 from api.db import get_engine, get_sessionmaker
 from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
 from api.processing.matching import cluster_faces, rematch_project
-from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user, wait_until
+from tests.factories import Tenant, seed_selfie, seed_tenant, seed_user
+from tests.support.http import bearer, wait_until
 from vision.schemas import MatchRequest, MatchResponse
 from vision.serve.convert import match_response
 

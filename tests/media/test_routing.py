@@ -17,9 +17,8 @@ from api.models import OutboxMessage, Photo, Project, User
 from api.outbox import enqueue_job
 from api.processing.routing import PROJECT_JOBS
 from api.worker import celery_app
-from tests.conftest import bearer
-from tests.main.conftest import Builder
-from tests.media.conftest import seed_selfie, seed_tenant, seed_user
+from tests.factories import Builder, seed_selfie, seed_tenant, seed_user
+from tests.support.http import bearer
 
 # Registered tasks that never run on a project's queue, and why.
 SHARED_TASKS = {

@@ -31,7 +31,7 @@ from api.models import OutboxMessage, Project
 from api.provisioning import get_provisioner
 from api.provisioning.kubernetes import GIB, KubernetesProvisioner, cr_client, sync_all, sync_project
 from api.settings import get_settings
-from tests.conftest import bearer
+from tests.support.http import bearer
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -152,12 +152,12 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
     db: Session, crs: KmockCRClient, wait: Callable[..., Any]
 ) -> None:
     from api.apps.media import create_app
-    from tests.conftest import _client_for
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
+    from tests.support.apps import client_for
 
     tenant = seed_tenant(db)
     assert sync_project(db, tenant.project.id, crs) == "created"
-    media = _client_for(create_app(), db)
+    media = client_for(create_app(), db)
 
     def upload_url() -> Any:
         body = {"projectId": str(tenant.project.id), "contentType": "image/jpeg", "sizeBytes": 4096}
@@ -176,7 +176,7 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
 
 
 def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, crs: KmockCRClient) -> None:
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
 
     tenant = seed_tenant(db)  # a project whose CR was never made (e.g. the cluster was down)
     orphan_id = str(uuid.uuid4())  # a CR the backoffice made for a project that no longer exists
@@ -203,7 +203,7 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
     """A project row locked by a request in flight is skipped by the periodic sync, and its CR is
     not mistaken for an orphan (committed data: the lock must come from another transaction)."""
     from api.db import get_sessionmaker, session_scope
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
 
     with session_scope() as session:
         tenant = seed_tenant(session)
@@ -227,7 +227,7 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
 def test_unreachable_cluster_is_a_retryable_error(db: Session, k8s_enabled: None) -> None:
     from kubernetes import client
 
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
 
     configuration = client.Configuration()
     configuration.host = "http://127.0.0.1:9"  # discard port: nothing listens

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.core.security import issue_access_token
 from api.settings import get_settings
-from tests.conftest import bearer, unique_email
+from tests.factories import unique_email
+from tests.support.http import assert_error, bearer
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -30,15 +31,6 @@ def _forge(**overrides: Any) -> str:
         "jti": "x",
     } | overrides
     return jwt.encode(claims, get_settings().jwt_secret, algorithm="HS256")
-
-
-def _assert_error(response: Any, status: int, code: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "requestId"}
-    assert body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code
 
 
 def test_operator_register_issues_backoffice_token(backoffice: TestClient) -> None:
@@ -85,14 +77,14 @@ def test_user_register_and_login_issue_main_and_media_audiences(main_api: TestCl
     ],
 )
 def test_register_rejects_bad_bodies_with_json_422(backoffice: TestClient, body: dict[str, Any]) -> None:
-    _assert_error(backoffice.post("/v1/auth/register", json=body), 422, "validation_error")
+    assert_error(backoffice.post("/v1/auth/register", json=body), 422, "validation_error")
 
 
 def test_malformed_json_is_422_not_500(main_api: TestClient) -> None:
     response = main_api.post(
         "/v1/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    _assert_error(response, 422)
+    assert_error(response, 422)
 
 
 def test_duplicate_email_is_409(backoffice: TestClient, main_api: TestClient, make_operator: Any) -> None:
@@ -100,26 +92,26 @@ def test_duplicate_email_is_409(backoffice: TestClient, main_api: TestClient, ma
     dup = backoffice.post(
         "/v1/auth/register", json={"name": "Again", "email": operator["email"], "password": "long-enough"}
     )
-    _assert_error(dup, 409, "email_taken")
+    assert_error(dup, 409, "email_taken")
     # A photographer cannot take an operator's email either (backoffice login must stay unambiguous).
     clash = backoffice.post(
         "/v1/auth/register-photographer",
         json={"name": "P", "email": operator["email"], "password": "long-enough"},
         headers=bearer(operator["token"]),
     )
-    _assert_error(clash, 409)
+    assert_error(clash, 409)
     email = unique_email("user")
     body = {"name": "U", "email": email, "password": "long-enough"}
     assert main_api.post("/v1/auth/register", json=body).status_code == 201
-    _assert_error(main_api.post("/v1/auth/register", json=body | {"email": email.upper()}), 409)
+    assert_error(main_api.post("/v1/auth/register", json=body | {"email": email.upper()}), 409)
 
 
 def test_wrong_password_and_unknown_email_fail_alike(backoffice: TestClient, make_operator: Any) -> None:
     operator = make_operator()
     wrong = backoffice.post("/v1/auth/login", json={"email": operator["email"], "password": "nope-nope"})
     unknown = backoffice.post("/v1/auth/login", json={"email": unique_email("x"), "password": "nope-nope"})
-    _assert_error(wrong, 401, "invalid_credentials")
-    _assert_error(unknown, 401, "invalid_credentials")
+    assert_error(wrong, 401, "invalid_credentials")
+    assert_error(unknown, 401, "invalid_credentials")
     assert wrong.json()["error"]["message"] == unknown.json()["error"]["message"]
 
 
@@ -135,7 +127,7 @@ def test_repeated_login_failures_are_rate_limited(main_api: TestClient, make_use
         )
     # Even the right password is refused while the window lasts.
     blocked = main_api.post("/v1/auth/login", json={"email": user["email"], "password": "guest-pass"})
-    _assert_error(blocked, 429, "rate_limited")
+    assert_error(blocked, 429, "rate_limited")
 
 
 def test_photographer_login_has_photographer_role(
@@ -152,47 +144,45 @@ class TestRegisterPhotographerAuthorisation:
         return {"name": "P", "email": unique_email("p"), "password": "long-enough"}
 
     def test_missing_or_malformed_header_is_401(self, backoffice: TestClient) -> None:
-        _assert_error(backoffice.post(self.URL, json=self._body()), 401)
-        _assert_error(
+        assert_error(backoffice.post(self.URL, json=self._body()), 401)
+        assert_error(
             backoffice.post(self.URL, json=self._body(), headers={"Authorization": "Basic abc"}), 401
         )
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers={"Authorization": "Bearer"}), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers={"Authorization": "Bearer"}), 401)
 
     def test_wrong_audience_is_401(self, backoffice: TestClient, make_user: Any) -> None:
         user_token = make_user()["token"]  # audiences main + media
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(user_token)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(user_token)), 401)
         main_only = _forge(aud=["main"])
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(main_only)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(main_only)), 401)
 
     def test_wrong_role_is_403(
         self, backoffice: TestClient, make_operator: Any, make_photographer: Any
     ) -> None:
         photographer = make_photographer(make_operator())
-        _assert_error(
-            backoffice.post(self.URL, json=self._body(), headers=bearer(photographer["token"])), 403
-        )
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(photographer["token"])), 403)
 
     def test_expired_token_is_401(self, backoffice: TestClient, make_operator: Any) -> None:
         operator = make_operator()
         expired = _forge(sub=operator["id"], exp=datetime.now(UTC) - timedelta(seconds=5))
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(expired)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(expired)), 401)
 
     def test_tampered_token_is_401(self, backoffice: TestClient, make_operator: Any) -> None:
         token = make_operator()["token"]
         head, payload, signature = token.split(".")
         tampered = f"{head}.{payload}.{signature[:-3]}AAA"
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(tampered)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(tampered)), 401)
         other_key = jwt.encode(_claims(token), "another-secret-of-sufficient-length", algorithm="HS256")
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(other_key)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(other_key)), 401)
         none_alg = jwt.encode(_claims(token), "", algorithm="none")
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(none_alg)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(none_alg)), 401)
 
     def test_token_of_a_deleted_account_is_401(self, backoffice: TestClient) -> None:
         ghost = issue_access_token(uuid.uuid4(), "operator", ["backoffice", "media"])
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(ghost)), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(ghost)), 401)
 
     def test_unknown_role_is_401(self, backoffice: TestClient) -> None:
-        _assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(_forge(role="admin"))), 401)
+        assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(_forge(role="admin"))), 401)
 
 
 def test_request_id_is_echoed_and_in_error_bodies(backoffice: TestClient) -> None:
@@ -205,7 +195,7 @@ def test_request_id_is_echoed_and_in_error_bodies(backoffice: TestClient) -> Non
 
 def test_nul_characters_are_rejected_not_stored(backoffice: TestClient) -> None:
     body = {"name": "Bad\x00Name", "email": unique_email("nul"), "password": "long-enough"}
-    _assert_error(backoffice.post("/v1/auth/register", json=body), 422, "validation_error")
+    assert_error(backoffice.post("/v1/auth/register", json=body), 422, "validation_error")
 
 
 def test_the_rate_limiter_fails_open_when_valkey_is_down(
@@ -225,7 +215,7 @@ def test_the_rate_limiter_fails_open_when_valkey_is_down(
     ratelimit.reset("anything")
     for _ in range(get_settings().login_max_failures + 1):
         bad = main_api.post("/v1/auth/login", json={"email": user["email"], "password": "bad-pass!"})
-        _assert_error(bad, 401, "invalid_credentials")
+        assert_error(bad, 401, "invalid_credentials")
     good = main_api.post("/v1/auth/login", json={"email": user["email"], "password": "guest-pass"})
     assert good.status_code == 200
     forgot = main_api.post("/v1/auth/forgot-password", json={"email": user["email"]})

@@ -45,8 +45,9 @@ from api.models import (
     User,
 )
 from api.settings import get_settings
-from tests.conftest import _client_for, bearer
 from tests.routes import account_token, api_routes, requirement
+from tests.support.apps import client_for
+from tests.support.http import bearer
 
 APP_FACTORIES: dict[str, Callable[[], FastAPI]] = {
     "backoffice": backoffice.create_app,
@@ -131,7 +132,7 @@ def test_token_checks(
     route: APIRoute,
     req: AuthRequirement,
 ) -> None:
-    client = _client_for(clients_unbound[app_name], db)
+    client = client_for(clients_unbound[app_name], db)
     url = _fill(path, {"partNumber": "1"})
     role = req.roles[0]
     other_audiences = [a for a in AUDIENCES if a != req.audience]
@@ -318,7 +319,7 @@ def test_another_tenants_resource_is_never_reachable(
     unmapped = [n for n, v in values.items() if v is None]
     assert not unmapped, f"{method} {path}: no tenant-B resource mapped for {unmapped}; extend OtherTenant"
     token = account_token(db, req)
-    client = _client_for(clients_unbound[app_name], db)
+    client = client_for(clients_unbound[app_name], db)
     response = _call(client, method, _fill(path, {k: v for k, v in values.items() if v}), bearer(token))
     assert response.status_code in (403, 404, 422), (
         f"{method} {path} → {response.status_code} {response.text}"
@@ -345,7 +346,7 @@ def test_lists_never_show_another_tenants_data(
 ) -> None:
     other = OtherTenant(db)
     token = account_token(db, req)
-    client = _client_for(clients_unbound[app_name], db)
+    client = client_for(clients_unbound[app_name], db)
     response = client.get(path, headers=bearer(token))
     assert response.status_code < 500, response.text
     for resource_id in other.ids():

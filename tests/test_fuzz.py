@@ -3,7 +3,7 @@ the real database: no 5xx, and every response conforms to the documented schema.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 import schemathesis
@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.orm import Session
 
 from api.apps import backoffice, main, media
-from api.deps import get_db
 from tests.routes import account_token, api_routes, requirement
+from tests.support.apps import bind_db
 
 APPS: dict[str, FastAPI] = {
     "backoffice": backoffice.create_app(),
@@ -56,15 +56,7 @@ def _fuzz(app_name: str) -> Callable[..., None]:
     @SCHEMAS[app_name].parametrize()
     @FUZZ
     def test(case: schemathesis.Case, db: Session) -> None:
-        def override() -> Iterator[Session]:
-            try:
-                yield db
-                db.commit()
-            except BaseException:
-                db.rollback()
-                raise
-
-        app.dependency_overrides[get_db] = override
+        bind_db(app, db)
         route = routes.get((case.method.upper(), case.operation.path))
         req = requirement(route.dependant) if route is not None else None
         headers = {"Authorization": f"Bearer {account_token(db, req)}"} if req else {}

@@ -11,20 +11,10 @@ from sqlalchemy.orm import Session
 
 from api.core.security import hash_password
 from api.models import Photo, PhotoTag, Project, ProjectMember, Purchase, User
-from tests.conftest import bearer, unique_email
+from tests.factories import unique_email
+from tests.support.http import bearer
 
 _PASSWORD_HASH = hash_password("guest-pass")
-
-
-def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The uniform JSON error body with the expected status (and code)."""
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"error", "requestId"}, body
-    assert body["error"]["message"]
-    if code:
-        assert body["error"]["code"] == code, body
-    return body
 
 
 def make_project(client: TestClient, token: str, **body: Any) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.core.security import STAFF_AUDIENCES, issue_access_token
-from tests.backoffice.helpers import add_purchase, add_user, assert_error, make_project
-from tests.conftest import bearer
+from tests.backoffice.helpers import add_purchase, add_user, make_project
+from tests.support.http import assert_error, bearer
 
 ANY = "00000000-0000-4000-8000-000000000000"
 

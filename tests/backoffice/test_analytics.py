@@ -12,16 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.core.security import hash_token
 from api.models import Invite
-from tests.backoffice.helpers import (
-    add_member,
-    add_photo,
-    add_purchase,
-    add_tag,
-    add_user,
-    assert_error,
-    make_project,
-)
-from tests.conftest import bearer
+from tests.backoffice.helpers import add_member, add_photo, add_purchase, add_tag, add_user, make_project
+from tests.support.http import assert_error, bearer
 
 
 def _invite(db: Session, project_id: str, email: str, *, expired: bool = False) -> None:

@@ -20,7 +20,7 @@ from api.provisioning import local as local_provisioning
 from api.provisioning.kubernetes import KubernetesProvisioner
 from api.settings import get_settings
 from tests.backoffice.helpers import add_member, add_user, make_project
-from tests.conftest import bearer
+from tests.support.http import bearer
 
 
 def test_operator_setup_chapter(backoffice: TestClient, capsys: pytest.CaptureFixture[str]) -> None:

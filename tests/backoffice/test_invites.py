@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from api.core.security import hash_token
 from api.models import EmailMessage, Invite
 from api.settings import get_settings
-from tests.backoffice.helpers import add_member, add_user, assert_error, make_project
-from tests.conftest import bearer
+from tests.backoffice.helpers import add_member, add_user, make_project
+from tests.support.http import assert_error, bearer
 
 
 def _invite(client: TestClient, token: str, project_id: str, emails: list[str]) -> Any:

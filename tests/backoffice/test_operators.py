@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.models import Operator
-from tests.backoffice.helpers import assert_error
-from tests.conftest import bearer
+from tests.support.http import assert_error, bearer
 
 ADDRESS = {"line1": "1 Rue de Rivoli", "city": "Paris", "postalCode": "75001", "country": "fr"}
 

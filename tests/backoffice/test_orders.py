@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.models import PurchaseDownload, PurchaseItem
-from tests.backoffice.helpers import add_photo, add_purchase, add_user, assert_error, make_project
-from tests.conftest import bearer
+from tests.backoffice.helpers import add_photo, add_purchase, add_user, make_project
+from tests.support.http import assert_error, bearer
 
 
 @pytest.fixture

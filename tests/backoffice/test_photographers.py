@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.backoffice.helpers import assert_error, make_project
-from tests.conftest import bearer
+from tests.backoffice.helpers import make_project
+from tests.support.http import assert_error, bearer
 
 
 def _assign(client: TestClient, token: str, project_id: str, photographer_id: str) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from api.models import PromoCode
-from tests.backoffice.helpers import assert_error, make_project
-from tests.conftest import bearer
+from tests.backoffice.helpers import make_project
+from tests.support.http import assert_error, bearer
 
 
 def _post(client: TestClient, path: str, token: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -11,16 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import OutboxMessage, Photo, Project, Purchase, PurchaseDownload, TermsVersion
-from tests.backoffice.helpers import (
-    add_member,
-    add_photo,
-    add_purchase,
-    add_tag,
-    add_user,
-    assert_error,
-    make_project,
-)
-from tests.conftest import bearer
+from tests.backoffice.helpers import add_member, add_photo, add_purchase, add_tag, add_user, make_project
+from tests.support.http import assert_error, bearer
 
 
 def _terms(db: Session, project_id: str) -> list[tuple[int, str]]:

@@ -10,16 +10,11 @@ from sqlalchemy import func, select
 
 from api.demo.attendee import pay_with_test_card
 from api.models import EmailMessage, PricingRule, Purchase, PurchaseDownload, StripeEvent
-from tests.faults.conftest import (
-    assert_processed_once,
-    complete,
-    presign,
-    put_original,
-    upload,
-    wait_settled,
-)
+from tests.factories import Tenant, seed_user
+from tests.faults.flows import assert_processed_once, complete, presign, put_original, upload, wait_settled
 from tests.faults.harness import FaultStack
-from tests.media.conftest import Tenant, bearer, jpeg_bytes, seed_user, wait_until
+from tests.support.http import bearer, wait_until
+from tests.support.images import jpeg_bytes
 
 
 def _queued(faults: FaultStack, task_id: str) -> bool:

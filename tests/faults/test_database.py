@@ -12,9 +12,11 @@ import httpx
 from sqlalchemy import select
 
 from api.models import Photo
-from tests.faults.conftest import assert_processed_once, complete, face_jpeg, presign, upload, wait_settled
+from tests.factories import Tenant, seed_user
+from tests.faults.flows import assert_processed_once, complete, presign, upload, wait_settled
 from tests.faults.harness import FaultStack
-from tests.media.conftest import Tenant, bearer, seed_user, wait_until
+from tests.support.http import bearer, wait_until
+from tests.support.images import face_jpeg
 
 # Each request of the traffic must come back within this (the API's own bounds are shorter: 5 s to
 # connect to Postgres, 10 s to get a pooled connection, 30 s per statement).

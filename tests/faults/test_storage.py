@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import httpx
 
-from tests.faults.conftest import assert_processed_once, complete, upload, wait_settled
+from tests.factories import Tenant
+from tests.faults.flows import assert_processed_once, complete, upload, wait_settled
 from tests.faults.harness import FaultStack
-from tests.media.conftest import Tenant, bearer, jpeg_bytes, wait_until
+from tests.support.http import bearer, wait_until
+from tests.support.images import jpeg_bytes
 
 STORAGE_RETRIES = 5  # api/processing/tasks.py: 1 + 2 + 4 + 8 + 16 s of backoff, then `failed`
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import httpx
 
-from tests.faults.conftest import assert_processed_once, complete, face_jpeg, upload, wait_settled
+from tests.factories import Tenant
+from tests.faults.flows import assert_processed_once, complete, upload, wait_settled
 from tests.faults.harness import FaultStack
-from tests.media.conftest import Tenant, wait_until
+from tests.support.http import wait_until
+from tests.support.images import face_jpeg
 
 
 def test_vision_down_photos_wait_in_processing_then_finish(

@@ -7,9 +7,11 @@ import time
 
 import httpx
 
-from tests.faults.conftest import assert_processed_once, complete, face_jpeg, upload, wait_settled
+from tests.factories import Tenant
+from tests.faults.flows import assert_processed_once, complete, upload, wait_settled
 from tests.faults.harness import SHORT_VISIBILITY_TIMEOUT_S, FaultStack
-from tests.media.conftest import Tenant, wait_until
+from tests.support.http import wait_until
+from tests.support.images import face_jpeg
 
 
 def _caught_in_vision(faults: FaultStack, media: httpx.Client, tenant: Tenant) -> tuple[str, str]:

@@ -14,7 +14,7 @@ from api.auth.service import RESET_REQUESTS_PER_WINDOW
 from api.core.security import hash_token
 from api.models import EmailMessage, OutboxMessage, PasswordResetToken
 from api.settings import get_settings
-from tests.conftest import unique_email
+from tests.factories import unique_email
 
 
 def _reset_tokens(db: Session, email: str) -> set[str]:

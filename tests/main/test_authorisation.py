@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.security import STAFF_AUDIENCES, issue_access_token
-from tests.conftest import bearer
-from tests.main.conftest import Builder
+from tests.factories import Builder
+from tests.support.http import bearer
 
 _ID = str(uuid.uuid4())
 ROUTES: list[tuple[str, str, Any]] = [

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from api.demo.attendee import pay_with_test_card
 from api.models import PromoCode, PromoCodeUsage, Purchase, PurchaseDownload
 from api.settings import get_settings
-from tests.conftest import bearer
-from tests.main.conftest import Attendee, Builder, Shop, make_shop
-from tests.main.test_stripe import deliver, fetch_intent
+from tests.factories import Attendee, Builder, Shop, make_shop
+from tests.support.http import bearer
+from tests.support.stripe import deliver, fetch_intent
 
 
 def _post(main_api: TestClient, shop: Shop, buyer: Attendee | None = None, **extra: Any) -> httpx.Response:

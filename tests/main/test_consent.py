@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from api.consent.service import has_active_consent
 from api.models import OutboxMessage, PhotoTag, Selfie
-from tests.conftest import bearer
-from tests.main.conftest import Builder
+from tests.factories import Builder
+from tests.support.http import bearer
 
 URL = "/v1/consent/biometric"
 

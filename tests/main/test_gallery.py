@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from api.models import Purchase, PurchaseDownload, PurchaseItem, TagReport
 from api.purchases.service import mark_paid
-from tests.conftest import bearer
-from tests.main.conftest import WATERMARK_BYTES, Builder, Shop, make_shop
+from tests.factories import WATERMARK_BYTES, Builder, Shop, make_shop
+from tests.support.http import bearer
 
 
 def _paid_purchase(db: Session, shop: Shop, photo_ids: list[uuid.UUID]) -> None:

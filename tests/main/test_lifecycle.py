@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from api.core.security import STAFF_AUDIENCES, issue_access_token
 from api.models import ProjectMember
-from tests.conftest import bearer
-from tests.main.conftest import WATERMARK_BYTES, Builder, Shop, make_shop
+from tests.factories import WATERMARK_BYTES, Builder, Shop, make_shop
 from tests.main.test_gallery import _paid_purchase
+from tests.support.http import bearer
 
 
 def _move(backoffice: TestClient, shop: Shop, *statuses: str) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from api.core.security import hash_token
 from api.models import Invite, OutboxMessage, ProjectMember, Selfie, TermsVersion
 from api.settings import get_settings
-from tests.conftest import bearer
-from tests.main.conftest import Builder
+from tests.factories import Builder
+from tests.support.http import bearer
 
 JOIN = "/v1/qr/join"
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from api.core.db import session_scope
 from api.models import PromoCode, PromoCodeUsage, Purchase, PurchaseDownload
-from tests.conftest import bearer
-from tests.main.conftest import Builder, Shop, make_shop
+from tests.factories import Builder, Shop, make_shop
+from tests.support.http import bearer
 
 URL = "/v1/purchases"
 

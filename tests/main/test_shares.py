@@ -17,9 +17,9 @@ from api.core.security import hash_token
 from api.models import Purchase, ShareLink
 from api.purchases.service import mark_refunded
 from api.settings import get_settings
-from tests.conftest import bearer
-from tests.main.conftest import WATERMARK_BYTES, Builder, Shop, make_shop
+from tests.factories import WATERMARK_BYTES, Builder, Shop, make_shop
 from tests.main.test_gallery import _paid_purchase
+from tests.support.http import bearer
 
 
 def _bought_shop(build: Builder, db: Session) -> Shop:

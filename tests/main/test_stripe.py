@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 import uuid
@@ -22,31 +21,9 @@ from api.models import EmailMessage, OutboxMessage, PromoCodeUsage, Purchase, Pu
 from api.purchases.service import process_stripe_event, send_purchase_confirmation
 from api.settings import get_settings
 from api.stack.processes import free_port
-from tests.conftest import bearer
-from tests.main.conftest import Builder, Shop, make_shop, sign_stripe_payload, stripe_event
-
-HOOK = "/v1/stripe-webhook"
-
-
-def fetch_intent(infra: dict[str, str], intent_id: str) -> dict[str, Any]:
-    """The PaymentIntent as localstripe has it now."""
-    headers = {"Authorization": f"Bearer {get_settings().stripe_api_key}"}
-    response = httpx.get(f"{infra['stripe']}/v1/payment_intents/{intent_id}", headers=headers)
-    response.raise_for_status()
-    return dict(response.json())
-
-
-def deliver(
-    client: TestClient, db: Session, event_type: str, obj: dict[str, Any], event_id: str | None = None
-) -> str:
-    """A signed webhook delivery, then what the worker's job does with it."""
-    payload, headers = stripe_event(event_type, obj, event_id)
-    response = client.post(HOOK, content=payload, headers=headers)
-    assert response.status_code == 200, response.text
-    event_id = json.loads(payload)["id"]
-    process_stripe_event(db, event_id)
-    db.commit()
-    return str(event_id)
+from tests.factories import Builder, Shop, make_shop
+from tests.support.http import bearer
+from tests.support.stripe import HOOK, deliver, fetch_intent, sign_stripe_payload, stripe_event
 
 
 def _purchase(main_api: TestClient, shop: Shop, **extra: Any) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.models import User
-from tests.main.conftest import Attendee, Shop
+from tests.factories import Attendee, Shop, Tenant, seed_tenant, seed_user
 from tests.main.test_gallery import _paid_purchase
-from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user
 from tests.media.test_photos import _photo
 from tests.media.test_uploads import _error, _upload_url
+from tests.support.http import bearer
 
 
 def _view(media: TestClient, photo_id: Any, token: str, variant: str) -> Any:

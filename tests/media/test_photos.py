@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import Face, OutboxMessage, Photo
-from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user
+from tests.factories import Tenant, seed_tenant, seed_user
 from tests.media.test_uploads import _error
+from tests.support.http import bearer
 
 
 def _photo(db: Session, t: Tenant, taken_at: datetime | None, status: str = "ready", **extra: Any) -> Photo:

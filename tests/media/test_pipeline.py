@@ -1,12 +1,11 @@
 """The pipeline end to end: real commits, the real broker (Valkey), a real Celery worker, S3 and the
-vision analyzer (see conftest.py for why the vision server is in-process)."""
+vision analyzer (see tests/fixtures/vision.py for why the vision server is in-process)."""
 
 from __future__ import annotations
 
 import io
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,17 +19,9 @@ from api.apps.backoffice import create_app as create_backoffice
 from api.core.storage import default_bucket, s3
 from api.models import OutboxMessage, Photo, PhotoTag, ProjectMember, Selfie
 from api.settings import get_settings
-from tests.media.conftest import (
-    bearer,
-    exif_with_gps,
-    jpeg_bytes,
-    put,
-    seed_tenant,
-    seed_user,
-    wait_until,
-)
-
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "faces" / "images"
+from tests.factories import seed_tenant, seed_user
+from tests.support.http import bearer, put, wait_until
+from tests.support.images import FACE_IMAGES, exif_with_gps, jpeg_bytes
 
 
 def _upload(
@@ -279,12 +270,12 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
     assert wait_until(_settled(live_media, t.photographer_token, present))["status"] == "ready"
 
 
-@pytest.mark.skipif(not FACES.is_dir(), reason="the shared face photos are not present")
+@pytest.mark.skipif(not FACE_IMAGES.is_dir(), reason="the shared face photos are not present")
 def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, committed: Session) -> None:
     t = seed_tenant(committed)
     user, token = seed_user(committed, t.project, consent=True)
     selfie = live_media.post("/v1/selfie/upload-url", headers=bearer(token)).json()
-    put(selfie["uploadUrl"], (FACES / "img1.jpg").read_bytes(), "image/jpeg")  # person p01
+    put(selfie["uploadUrl"], (FACE_IMAGES / "img1.jpg").read_bytes(), "image/jpeg")  # person p01
     assert (
         live_media.post(f"/v1/selfie/{selfie['selfieId']}/complete", headers=bearer(token)).status_code == 202
     )
@@ -294,7 +285,7 @@ def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, commit
         return body if body["status"] in ("approved", "rejected") else None
 
     assert wait_until(selfie_settled, timeout_s=120)["status"] == "approved"
-    same, stranger = (FACES / "img2.jpg").read_bytes(), (FACES / "img47.jpg").read_bytes()
+    same, stranger = (FACE_IMAGES / "img2.jpg").read_bytes(), (FACE_IMAGES / "img47.jpg").read_bytes()
     ids = [_upload(live_media, t.photographer_token, t.project.id, d) for d in (same, stranger)]
     for pid in ids:
         live_media.post(f"/v1/photos/{pid}/complete", headers=bearer(t.photographer_token))

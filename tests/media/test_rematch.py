@@ -2,7 +2,7 @@
 
 The database side runs on real Postgres (rolled back); the matcher is the vision service's own
 handler (`match_response`) fed the request through its JSON wire form, so only the HTTP hop is left
-out here (tests/vision/test_vision_serve.py covers it on Ray Serve, and
+out here (tests/vision/test_serve.py covers it on Ray Serve, and
 tests/media/test_pipeline.py runs the trigger → worker → service path end to end).
 """
 
@@ -23,8 +23,10 @@ from api.consent.service import has_active_consent, revoke_biometric_consent
 from api.core.db import get_engine, get_sessionmaker
 from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
 from api.processing.matching import cluster_faces, rematch_project
-from tests.media.conftest import Tenant, bearer, seed_selfie, seed_tenant, seed_user, wait_until
+from tests.factories import Tenant, seed_selfie, seed_tenant, seed_user
+from tests.support.http import bearer, wait_until
 from vision.serve.convert import match_response
+from wairo_contracts.keys import photo_key
 from wairo_contracts.vision import MatchRequest, MatchResponse
 
 MODEL = "dlib-resnet-128"
@@ -45,10 +47,12 @@ def _matcher(calls: list[MatchRequest]) -> Any:
 
 
 def _photo(session: Session, project: Project, faces: list[np.ndarray], status: str = "ready") -> Photo:
+    photo_id = uuid.uuid4()
     photo = Photo(
+        id=photo_id,
         project_id=project.id,
         status=status,
-        original_key=f"projects/{project.id}/photos/{uuid.uuid4()}.jpg",
+        original_key=photo_key(project.id, photo_id),
         content_type="image/jpeg",
         upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
     )

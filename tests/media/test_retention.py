@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,21 +18,8 @@ from api.media.retention import retained_key
 from api.media.service import VARIANTS, photo_key
 from api.models import Photo, PricingRule, Project, Purchase, PurchaseDownload, PurchaseItem
 from api.purchases.service import mark_canceled, mark_paid, mark_refunded
-from tests.media.conftest import Tenant, bearer, seed_tenant, seed_user, wait_until
-
-
-@pytest.fixture
-def live_main(worker: None) -> TestClient:
-    from api.apps.main import create_app
-
-    return TestClient(create_app(), raise_server_exceptions=False)
-
-
-@pytest.fixture
-def live_backoffice(worker: None) -> TestClient:
-    from api.apps.backoffice import create_app
-
-    return TestClient(create_app(), raise_server_exceptions=False)
+from tests.factories import Tenant, seed_tenant, seed_user
+from tests.support.http import bearer, wait_until
 
 
 def _object(bucket: str, key: str) -> bytes | None:

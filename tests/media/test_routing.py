@@ -16,9 +16,8 @@ from api.jobs.outbox import enqueue_job
 from api.jobs.routing import PROJECT_JOBS
 from api.jobs.worker import celery_app
 from api.models import OutboxMessage, Photo, Project, User
-from tests.conftest import bearer
-from tests.main.conftest import Builder
-from tests.media.conftest import seed_selfie, seed_tenant, seed_user
+from tests.factories import Builder, seed_selfie, seed_tenant, seed_user
+from tests.support.http import bearer
 from wairo_contracts.project import queue_name
 
 # Registered tasks that never run on a project's queue, and why.

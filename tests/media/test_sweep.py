@@ -16,7 +16,8 @@ from api.core.storage import default_bucket, s3
 from api.media.sweep import sweep_page
 from api.models import Selfie, StorageSweepCursor
 from api.settings import get_settings
-from tests.media.conftest import bearer, put, seed_user, wait_until
+from tests.factories import seed_user
+from tests.support.http import bearer, put, wait_until
 
 
 def _put(key: str) -> datetime:

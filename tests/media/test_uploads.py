@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from api.core.security import issue_access_token
 from api.models import OutboxMessage, Photo, Selfie, UploadSession
 from api.settings import get_settings
-from tests.media.conftest import bearer, jpeg_bytes, put, seed_tenant, seed_user
+from tests.factories import seed_tenant, seed_user
+from tests.support.http import bearer, put
+from tests.support.images import jpeg_bytes
 
 
 def _error(response: Any, status: int, code: str | None = None) -> None:

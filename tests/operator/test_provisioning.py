@@ -30,7 +30,7 @@ from api.provisioning import get_provisioner
 from api.provisioning.kubernetes import GIB, KubernetesProvisioner, cr_client, sync_all, sync_project
 from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
-from tests.conftest import bearer
+from tests.support.http import bearer
 from wairo_contracts.project import build_project_resource, resource_name
 from wairo_operator.handlers import ProjectOperator
 
@@ -131,7 +131,7 @@ def test_project_lifecycle_drives_its_custom_resource(
     assert sync_all(db, crs).unchanged >= 1
     project = db.get(Project, uuid.UUID(project_id))
     assert project is not None and (project.max_photos, project.max_storage_bytes) == (1, 2 * GIB)
-    assert project.dedicated_workers == 2  # its jobs now go to its own queue (api/processing/routing.py)
+    assert project.dedicated_workers == 2  # its jobs now go to its own queue (api/jobs/routing.py)
 
     # Status change → lifecycle patched.
     live = backoffice.patch(
@@ -153,12 +153,12 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
     db: Session, crs: KmockCRClient, wait: Callable[..., Any]
 ) -> None:
     from api.apps.media import create_app
-    from tests.conftest import _client_for
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
+    from tests.support.apps import client_for
 
     tenant = seed_tenant(db)
     assert sync_project(db, tenant.project.id, crs) == "created"
-    media = _client_for(create_app(), db)
+    media = client_for(create_app(), db)
 
     def upload_url() -> Any:
         body = {"projectId": str(tenant.project.id), "contentType": "image/jpeg", "sizeBytes": 4096}
@@ -177,7 +177,7 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
 
 
 def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, crs: KmockCRClient) -> None:
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
 
     tenant = seed_tenant(db)  # a project whose CR was never made (e.g. the cluster was down)
     orphan_id = str(uuid.uuid4())  # a CR the backoffice made for a project that no longer exists
@@ -204,7 +204,7 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
     """A project row locked by a request in flight is skipped by the periodic sync, and its CR is
     not mistaken for an orphan (committed data: the lock must come from another transaction)."""
     from api.core.db import get_sessionmaker, session_scope
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
 
     with session_scope() as session:
         tenant = seed_tenant(session)
@@ -228,7 +228,7 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
 def test_unreachable_cluster_is_a_retryable_error(db: Session, k8s_enabled: None) -> None:
     from kubernetes import client
 
-    from tests.media.conftest import seed_tenant
+    from tests.factories import seed_tenant
 
     configuration = client.Configuration()
     configuration.host = "http://127.0.0.1:9"  # discard port: nothing listens

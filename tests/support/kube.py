@@ -1,4 +1,5 @@
-"""Fixtures: a kmock Kubernetes emulator, a moto S3 server and the real kopf operator loop.
+"""The operator tests' cluster: a kmock Kubernetes emulator, a moto S3 server and the real kopf
+operator loop (their fixtures are in tests/fixtures/kube.py).
 
 kmock (the Kubernetes API emulator by kopf's author) runs in its own thread and event loop; the
 operator runs `kopf.operator()` in another thread against the emulator's URL, exactly as it would
@@ -8,7 +9,8 @@ Known gaps of kmock 0.8 and the workarounds used here:
 
 * Paths of the cluster-scoped core resource `namespaces` are parsed as a namespace, not a resource:
   ``POST /api/v1/namespaces`` crashes and ``GET /api/v1/namespaces/<name>`` is not a fetch.
-  Workaround: `_parse_path` below is patched in to parse those paths as the `namespaces` resource.
+  Workaround: `parse_path` below is patched in (`namespaces_as_resources`) to parse those paths as
+  the `namespaces` resource.
 * metadata.generation is neither assigned nor bumped on spec changes: test objects start at
   generation 1 (status.observedGeneration is asserted on that).
 * metadata.uid is never assigned: owner references built by kopf.adopt() would carry uid=None,
@@ -33,10 +35,10 @@ Known gaps of kmock 0.8 and the workarounds used here:
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,18 +46,15 @@ import boto3
 import kmock
 import kopf
 import pytest
-from kmock._internal import parsing
+from kmock._internal import parsing  # no public API for the path parser patched below
 from kubernetes import client
-from moto.server import ThreadedMotoServer
 
-from wairo_contracts.storage import S3Settings
-from wairo_operator.config import OperatorConfig
 from wairo_operator.handlers import ProjectOperator
 
-_original_parse_path = parsing.parse_path
+KMOCK_PARSE_PATH = parsing.parse_path
 
 
-def _parse_path(path: str) -> parsing.ParsedPath:
+def parse_path(path: str) -> parsing.ParsedPath:
     """kmock's path parser, fixed for the cluster-scoped `namespaces` resource (see module doc)."""
     parts = path.strip("/").split("/")
     if parts[:3] == ["api", "v1", "namespaces"] and (
@@ -69,7 +68,18 @@ def _parse_path(path: str) -> parsing.ParsedPath:
             name=parts[3] if len(parts) > 3 else None,
             subresource=parts[4] if len(parts) > 4 else None,
         )
-    return _original_parse_path(path)
+    return KMOCK_PARSE_PATH(path)
+
+
+@contextmanager
+def namespaces_as_resources() -> Iterator[None]:
+    """kmock's path parser replaced by `parse_path` meanwhile."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setattr(parsing, "parse_path", parse_path)
+    try:
+        yield
+    finally:
+        patcher.undo()
 
 
 RESOURCES: dict[str, kmock.ResourceInfo] = {
@@ -170,12 +180,6 @@ class OperatorThread:
         self._thread.join(20)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class S3Server:
     endpoint: str
@@ -190,53 +194,6 @@ class S3Server:
         )
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield S3Server(endpoint=f"http://127.0.0.1:{port}")
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="session")
-def kube() -> Iterator[KubeEmulator]:
-    patcher = pytest.MonkeyPatch()
-    patcher.setattr(parsing, "parse_path", _parse_path)
-    emulator = KubeEmulator()
-    emulator.start()
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-        patcher.undo()
-
-
-@pytest.fixture(scope="session")
-def operator_config(s3_server: S3Server) -> OperatorConfig:
-    return OperatorConfig(
-        s3=S3Settings(
-            endpoint=s3_server.endpoint, region="us-east-1", access_key="testing", secret_key="testing"
-        ),
-        operator_cors_origins="https://app.wairo.test",
-        operator_usage_interval_s=1.0,
-        operator_worker_image="wairo/api:test",
-    )
-
-
-@pytest.fixture(scope="session")
-def running_operator(kube: KubeEmulator, operator_config: OperatorConfig) -> Iterator[ProjectOperator]:
-    operator = ProjectOperator(operator_config, api_client_factory=kube.api_client)
-    thread = OperatorThread(operator, kube.url)
-    thread.start()
-    try:
-        yield operator
-    finally:
-        thread.stop()
-
-
 def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: float = 0.2) -> Any:
     """Poll until `predicate()` is truthy; returns its value or fails the test with the last one."""
     deadline = time.monotonic() + timeout
@@ -247,8 +204,3 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, interval: floa
     if not value:
         pytest.fail(f"condition not met within {timeout}s")
     return value
-
-
-@pytest.fixture()
-def wait() -> Callable[..., Any]:
-    return wait_for

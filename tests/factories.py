@@ -1,21 +1,13 @@
-"""Fixtures of the main API tests: a data builder over the models (any session: the rolled-back
-test session or a really committed one), Stripe webhook signing, and a real uvicorn main API."""
+"""Rows built straight in the database for the tests of every folder."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import threading
-import time
+import os
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from api.core.security import USER_AUDIENCES, issue_access_token, issue_qr_token
@@ -24,16 +16,25 @@ from api.models import (
     Discount,
     Operator,
     Photo,
+    Photographer,
     PhotoTag,
     PricingRule,
     Project,
     ProjectDiscount,
     ProjectMember,
+    ProjectPhotographer,
     PromoCode,
+    Selfie,
     User,
 )
-from api.settings import get_settings
-from tests.conftest import unique_email
+from wairo_contracts.keys import LIST_THUMBNAIL, WATERMARKED, photo_key
+
+_counter = iter(range(1_000_000))
+
+
+def unique_email(prefix: str = "person") -> str:
+    return f"{prefix}-{next(_counter)}-{os.getpid()}@example.com"
+
 
 WATERMARK_BYTES = b"\xff\xd8\xff\xe0watermarked-jpeg" + b"\x00" * 2048
 
@@ -102,15 +103,14 @@ class Builder:
 
     def photo(self, project: Project, *, status: str = "ready", upload: bool = False, **extra: Any) -> Photo:
         photo_id = uuid.uuid4()
-        base = f"projects/{project.id}/photos/{photo_id}"
-        variants = {"thumb-400": f"{base}/thumb-400.jpg", "watermarked": f"{base}/watermarked.jpg"}
+        variants = {name: photo_key(project.id, photo_id, name) for name in (LIST_THUMBNAIL, WATERMARKED)}
         if upload:
-            s3().put_object(Bucket=default_bucket(), Key=variants["watermarked"], Body=WATERMARK_BYTES)
+            s3().put_object(Bucket=default_bucket(), Key=variants[WATERMARKED], Body=WATERMARK_BYTES)
         values: dict[str, Any] = {
             "id": photo_id,
             "project_id": project.id,
             "status": status,
-            "original_key": f"{base}/original.jpg",
+            "original_key": photo_key(project.id, photo_id),
             "content_type": "image/jpeg",
             "width": 1200,
             "height": 800,
@@ -151,11 +151,6 @@ class Builder:
         )
 
 
-@pytest.fixture
-def build(db: Session) -> Builder:
-    return Builder(db)
-
-
 @dataclass
 class Shop:
     """A live public project with a member, a default price of 500 cents and ready photos."""
@@ -175,48 +170,70 @@ def make_shop(build: Builder, photos: int = 3, upload: bool = False) -> Shop:
     return Shop(operator, project, buyer, [build.photo(project, upload=upload) for _ in range(photos)])
 
 
-@pytest.fixture
-def shop(build: Builder) -> Shop:
-    return make_shop(build)
+@dataclass
+class Tenant:
+    operator: Operator
+    photographer: Photographer
+    project: Project
+    operator_token: str
+    photographer_token: str
 
 
-def sign_stripe_payload(payload: bytes, secret: str | None = None, timestamp: int | None = None) -> str:
-    """Stripe's signature scheme: t=<ts>,v1=HMAC_SHA256(secret, "<ts>.<payload>")."""
-    ts = timestamp if timestamp is not None else int(time.time())
-    secret = secret or get_settings().stripe_webhook_secret
-    digest = hmac.new(secret.encode(), f"{ts}.".encode() + payload, hashlib.sha256).hexdigest()
-    return f"t={ts},v1={digest}"
+def _token(subject: uuid.UUID, role: Any) -> str:
+    audiences: Any = ["main", "media"] if role == "user" else ["backoffice", "media"]
+    return issue_access_token(subject, role, audiences)
 
 
-def stripe_event(
-    event_type: str, obj: dict[str, Any], event_id: str | None = None
-) -> tuple[bytes, dict[str, str]]:
-    """A signed webhook delivery: (body, headers)."""
-    event = {
-        "id": event_id or f"evt_{uuid.uuid4().hex}",
-        "object": "event",
-        "type": event_type,
-        "created": int(time.time()),
-        "data": {"object": obj},
-    }
-    payload = json.dumps(event).encode()
-    return payload, {"Stripe-Signature": sign_stripe_payload(payload), "Content-Type": "application/json"}
+def seed_tenant(session: Session, **project: Any) -> Tenant:
+    """An operator with one photographer assigned to one project (accounts straight in the DB)."""
+    tag = uuid.uuid4().hex[:10]
+    operator = Operator(name="Lumen Studio", email=f"op-{tag}@example.com", password_hash="x")
+    session.add(operator)
+    session.flush()
+    photographer = Photographer(
+        operator_id=operator.id, name="Ana Lens", email=f"ph-{tag}@example.com", password_hash="x"
+    )
+    proj = Project(operator_id=operator.id, name=f"Gala {tag}", **({"status": "live"} | project))
+    session.add_all([photographer, proj])
+    session.flush()
+    session.add(ProjectPhotographer(project_id=proj.id, photographer_id=photographer.id))
+    session.commit()  # a savepoint under the `db` fixture: survives the API's rollbacks on errors
+    return Tenant(
+        operator, photographer, proj, _token(operator.id, "operator"), _token(photographer.id, "photographer")
+    )
 
 
-@pytest.fixture(scope="session")
-def live_main_api(infra: dict[str, str]) -> Iterator[str]:
-    """The main API served by uvicorn on the port localstripe sends its webhooks to (real commits)."""
-    from api.apps.main import create_app
+def seed_user(session: Session, project: Project | None = None, consent: bool = False) -> tuple[User, str]:
+    from api.models import Consent
 
-    port = int(infra["main_port"])
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the main API did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    user = User(name="Guest", email=f"user-{uuid.uuid4().hex[:10]}@example.com", password_hash="x")
+    session.add(user)
+    session.flush()
+    if project is not None:
+        session.add(
+            ProjectMember(
+                project_id=project.id,
+                user_id=user.id,
+                qr_token_jti=uuid.uuid4().hex,
+                qr_token_expires_at=project.created_at,
+            )
+        )
+    if consent:
+        session.add(Consent(user_id=user.id, consent_type="biometric_processing", consent_version="v1"))
+    session.commit()
+    return user, _token(user.id, "user")
+
+
+def seed_selfie(session: Session, user_id: uuid.UUID, **extra: Any) -> Selfie:
+    """An approved selfie (add `model` and an embedding for matching); flushed, not committed."""
+    selfie = Selfie(
+        user_id=user_id,
+        object_key=f"selfies/{user_id}/{uuid.uuid4()}.jpg",
+        content_type="image/jpeg",
+        status="approved",
+        upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
+        **extra,
+    )
+    session.add(selfie)
+    session.flush()
+    return selfie

@@ -1,24 +1,15 @@
-"""Shared fixtures of the vision tests: the labelled faces folder and small ONNX stand-ins for
-the insightface models (same input/output signatures as buffalo_l's det_10g / w600k_r50)."""
+"""Small ONNX stand-ins for the insightface models (same input/output signatures as buffalo_l's
+det_10g / w600k_r50), built on the fly by the vision tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-FACES_DIR = Path(__file__).parents[2].parent / "shared" / "faces"
 STRIDES = (8, 16, 32)
 # Keypoint offsets (in stride units) of the stand-in SCRFD: eyes, nose, mouth corners.
 KPS_OFFSETS = [-0.4, -0.3, 0.4, -0.3, 0.0, 0.05, -0.3, 0.4, 0.3, 0.4]
-
-
-@pytest.fixture(scope="session")
-def faces_dir() -> Path:
-    if not (FACES_DIR / "labels.csv").is_file():
-        pytest.skip(f"labelled faces not found at {FACES_DIR} (the shared/ folder beside the repository)")
-    return FACES_DIR
 
 
 def make_scrfd(path: Path, batched: bool = True) -> Path:
@@ -111,21 +102,8 @@ def make_arcface(path: Path, batch: int | None = None, dim: int = 512) -> Path:
 
 
 class OnnxGraphs:
-    """The graph builders, handed to tests as a fixture (test modules do not import conftest)."""
+    """The graph builders, handed to the tests as the `graphs` fixture."""
 
     kps_offsets = KPS_OFFSETS
     make_scrfd = staticmethod(make_scrfd)
     make_arcface = staticmethod(make_arcface)
-
-
-@pytest.fixture(scope="session")
-def graphs() -> OnnxGraphs:
-    return OnnxGraphs()
-
-
-@pytest.fixture(scope="session")
-def buffalo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("buffalo_l")
-    make_scrfd(d / "det_10g.onnx")
-    make_arcface(d / "w600k_r50.onnx")
-    return d

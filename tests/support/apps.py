@@ -1,0 +1,31 @@
+"""The ASGI apps under test, bound to a test's database session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+
+def bind_db(app: FastAPI, db: Session) -> None:
+    """Make `app`'s requests use `db`: a request's work is committed (a savepoint of the test's
+    transaction), or rolled back when the request fails."""
+    from api.deps import get_db
+
+    def override() -> Iterator[Session]:
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+
+    app.dependency_overrides[get_db] = override
+
+
+def client_for(app: FastAPI, db: Session) -> TestClient:
+    """A client of `app` whose requests use `db` (see `bind_db`)."""
+    bind_db(app, db)
+    return TestClient(app, raise_server_exceptions=False)

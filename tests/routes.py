@@ -3,7 +3,6 @@ a fresh account for a route's requirement (used by the authorisation matrix and 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 from fastapi import FastAPI
@@ -13,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.core.security import hash_password, issue_access_token
 from api.deps import AuthRequirement
-from api.models import Consent, Operator, Photographer, User
+from api.models import Operator, Photographer, User
+from tests.factories import Factory
 
 
 def api_routes(app: FastAPI) -> Iterator[APIRoute]:
@@ -34,22 +34,14 @@ def requirement(dependant: Dependant) -> AuthRequirement | None:
 def account_token(db: Session, req: AuthRequirement) -> str:
     """A token of a new account with the route's first role, under a new operator (users have
     given biometric consent), carrying the route's audience."""
-    tag = uuid.uuid4().hex[:10]
+    build = Factory(db)
     pw = hash_password("route-account-pass")
     role = req.roles[0]
-    operator = Operator(name="Route Studio", email=f"op-{tag}@example.com", password_hash=pw)
-    db.add(operator)
-    db.flush()
+    operator = build.operator("Route Studio", password_hash=pw)
     account: Operator | Photographer | User = operator
     if role == "photographer":
-        account = Photographer(
-            operator_id=operator.id, name="P", email=f"ph-{tag}@example.com", password_hash=pw
-        )
+        account = build.photographer(operator, name="P", password_hash=pw)
     elif role == "user":
-        account = User(name="U", email=f"u-{tag}@example.com", password_hash=pw)
-    db.add(account)
-    db.flush()
-    if role == "user":
-        db.add(Consent(user_id=account.id, consent_version="v1"))
-        db.flush()
+        account = build.user(name="U", password_hash=pw)
+        build.consent(account)
     return issue_access_token(account.id, role, [req.audience])

@@ -24,27 +24,9 @@ from sqlalchemy.orm import Session
 from api.apps import backoffice, main, media
 from api.core.security import ROLES, Audience, Role, hash_password, hash_token
 from api.deps import AuthRequirement
-from api.models import (
-    Consent,
-    Discount,
-    Invite,
-    Operator,
-    Photo,
-    Photographer,
-    PricingRule,
-    Project,
-    ProjectMember,
-    ProjectPhotographer,
-    PromoCode,
-    Purchase,
-    PurchaseDownload,
-    PurchaseItem,
-    Selfie,
-    ShareLink,
-    UploadSession,
-    User,
-)
+from api.models import ShareLink, UploadSession
 from api.settings import get_settings
+from tests.factories import Factory
 from tests.routes import account_token, api_routes, requirement
 from tests.support.apps import client_for
 from tests.support.http import bearer
@@ -159,72 +141,39 @@ class OtherTenant:
     """Every kind of resource, owned by tenant B, built directly in the test's transaction."""
 
     def __init__(self, db: Session) -> None:
+        build = Factory(db)
         pw = hash_password("tenant-b-pass")
         tag = uuid.uuid4().hex[:8]
         now = datetime.now(UTC)
-        self.operator = Operator(name="B", email=f"op-b-{tag}@example.com", password_hash=pw)
-        db.add(self.operator)
-        db.flush()
-        self.photographer = Photographer(
-            operator_id=self.operator.id, name="PB", email=f"ph-b-{tag}@example.com", password_hash=pw
+        self.operator = build.operator("B", password_hash=pw)
+        self.photographer = build.photographer(self.operator, name="PB", password_hash=pw)
+        self.user = build.user(name="UB", password_hash=pw)
+        self.project = build.project(
+            self.operator, name="B event", type="private", terms=None, photographers=[self.photographer]
         )
-        self.user = User(name="UB", email=f"u-b-{tag}@example.com", password_hash=pw)
-        self.project = Project(operator_id=self.operator.id, name="B event", status="live", type="private")
-        db.add_all([self.photographer, self.user, self.project])
-        db.flush()
-        db.add(ProjectPhotographer(project_id=self.project.id, photographer_id=self.photographer.id))
-        db.add(
-            ProjectMember(
-                project_id=self.project.id,
-                user_id=self.user.id,
-                qr_token_jti=uuid.uuid4().hex,
-                qr_token_expires_at=now + timedelta(days=1),
-            )
-        )
-        db.add(Consent(user_id=self.user.id, consent_version="v1"))
+        build.member(self.user, self.project)
+        build.consent(self.user)
         base = f"photos/{self.project.id}/{uuid.uuid4()}"
-        self.photo = Photo(
-            project_id=self.project.id,
-            photographer_id=self.photographer.id,
-            status="ready",
+        self.photo = build.photo(
+            self.project,
+            photographer=self.photographer,
             original_key=f"{base}/original.jpg",
-            content_type="image/jpeg",
             variants={k: f"{base}/{k}.jpg" for k in ("thumb-400", "thumb-800", "watermarked")},
             upload_expires_at=now,
+            width=None,
+            height=None,
         )
-        self.discount = Discount(operator_id=self.operator.id, name="B10", type="percentage", value=10)
-        self.rule = PricingRule(operator_id=self.operator.id, price_per_photo_cents=500)
-        self.selfie = Selfie(
-            user_id=self.user.id,
+        self.discount = build.discount(self.operator, "percentage", 10, name="B10")
+        self.rule = build.price(self.operator, 500)
+        self.selfie = build.selfie(
+            self.user,
             object_key=f"selfies/{self.user.id}/{tag}.jpg",
-            content_type="image/jpeg",
+            status="pending_upload",
             upload_expires_at=now,
         )
-        self.invite = Invite(
-            project_id=self.project.id, email=f"inv-{tag}@example.com", token_hash=hash_token(tag)
-        )
-        db.add_all([self.photo, self.discount, self.rule, self.selfie, self.invite])
-        db.flush()
-        self.promo = PromoCode(
-            operator_id=self.operator.id, discount_id=self.discount.id, code=f"B{tag}".upper()
-        )
-        self.purchase = Purchase(
-            user_id=self.user.id,
-            operator_id=self.operator.id,
-            project_id=self.project.id,
-            project_name=self.project.name,
-            status="paid",
-            photo_count=1,
-            unit_price_cents=500,
-            subtotal_cents=500,
-            discount_applied_cents=0,
-            total_cents=500,
-            currency="eur",
-        )
-        db.add_all([self.promo, self.purchase])
-        db.flush()
-        db.add(PurchaseItem(purchase_id=self.purchase.id, photo_id=self.photo.id, price_cents=500))
-        db.add(PurchaseDownload(purchase_id=self.purchase.id, photo_id=self.photo.id))
+        self.invite = build.invite(self.project, f"inv-{tag}@example.com", token=tag)
+        self.promo = build.promo(self.discount, code=f"B{tag}".upper())
+        self.purchase = build.paid_purchase(self.project, self.user, [self.photo])
         self.share_token = f"share-{tag}"
         self.share = ShareLink(
             photo_id=self.photo.id,

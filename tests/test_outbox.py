@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from api.core.db import get_sessionmaker, session_scope
 from api.jobs import outbox, worker
 from api.models import EmailMessage, OutboxMessage
+from tests.factories import Factory
 
 
 @pytest.fixture
@@ -115,16 +116,15 @@ def test_a_dedicated_projects_job_lands_in_its_queue_on_the_broker(marker: str) 
     """A project's own queue (dedicated workers) is a list of its own in Valkey; nobody consumes
     it in the tests, so the message is still there to be seen."""
     from api.core.ratelimit import redis_client
-    from api.models import Operator, Project
+    from api.models import Operator
     from wairo_contracts.project import queue_name
 
     with session_scope() as session:
-        operator = Operator(name="Studio", email=f"{marker}@example.com", password_hash="x")
-        session.add(operator)
-        session.flush()
-        project = Project(operator_id=operator.id, name="Gala", dedicated_workers=1)
-        session.add(project)
-        session.flush()
+        build = Factory(session)
+        operator = build.operator(email=f"{marker}@example.com")
+        project = build.project(
+            operator, name="Gala", status="draft", type="private", terms=None, dedicated_workers=1
+        )
         operator_id, project_id = operator.id, project.id
     queue = queue_name(str(project_id))
     try:

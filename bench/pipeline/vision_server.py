@@ -3,12 +3,16 @@ contract, served by a plain threaded HTTP server, backed by the REAL analyzer (d
 reading objects from S3 and the real matching code.
 
 Ray Serve (the real service's layer) is too heavy for the test suite and the pipeline benchmark on
-a small shared machine; the face detection and embeddings are the real ones."""
+a small shared machine; the face detection and embeddings are the real ones.
+
+Used by the pipeline benchmark and by the tests (tests/fixtures/vision.py; tests/faults/servers.py
+holds requests through `before_request`)."""
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +37,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if self.server.before_request is not None:
+            self.server.before_request(body)
         if self.path == "/v1/match":
             self._match(body)
         else:
@@ -75,7 +81,9 @@ class _Handler(BaseHTTPRequestHandler):
 class VisionServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, before_request: Callable[[bytes], None] | None = None) -> None:
+        """`before_request`, if given, is called with each POST's body before it is answered (in
+        the request's thread: it may hold the request)."""
         from vision.config import VisionSettings
         from vision.models import create_analyzer
 
@@ -83,6 +91,7 @@ class VisionServer(ThreadingHTTPServer):
         self.analyzer = create_analyzer(VisionSettings(backend="dlib"))
         self.analyzer.load()
         self.lock = threading.Lock()
+        self.before_request = before_request
         self.url = f"http://127.0.0.1:{port}"
 
     @cached_property

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
-from api.core.security import USER_AUDIENCES, issue_access_token
-from tests.backoffice.helpers import add_user
+from tests.factories import Factory
 
 
 @pytest.fixture
@@ -30,6 +28,6 @@ def photographer(
 
 
 @pytest.fixture
-def user_token(db: Session) -> str:
+def user_token(build: Factory) -> str:
     """An end user's token (audiences main and media: not the backoffice)."""
-    return issue_access_token(add_user(db).id, "user", USER_AUDIENCES)
+    return build.attendee().token

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.core.security import STAFF_AUDIENCES, issue_access_token
-from tests.backoffice.helpers import add_purchase, add_user, make_project
+from tests.backoffice.calls import make_project
+from tests.factories import Factory
 from tests.support.http import assert_error, bearer
 
 ANY = "00000000-0000-4000-8000-000000000000"
@@ -94,9 +95,9 @@ def test_user_token_is_401(
 
 @pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: f"{r[0]} {r[1]}")
 def test_user_role_with_backoffice_audience_is_403(
-    backoffice: TestClient, db: Session, route: tuple[str, str, dict[str, Any] | None]
+    backoffice: TestClient, build: Factory, route: tuple[str, str, dict[str, Any] | None]
 ) -> None:
-    token = issue_access_token(add_user(db).id, "user", STAFF_AUDIENCES)
+    token = issue_access_token(build.user().id, "user", STAFF_AUDIENCES)
     assert_error(_call(backoffice, route, _PLACEHOLDERS, headers=bearer(token)), 403)
 
 
@@ -116,7 +117,7 @@ def test_operator_on_photographer_routes_is_403(
 
 @pytest.fixture
 def resources(
-    backoffice: TestClient, db: Session, op: dict[str, Any], photographer: dict[str, Any]
+    backoffice: TestClient, build: Factory, op: dict[str, Any], photographer: dict[str, Any]
 ) -> dict[str, str]:
     """One of each resource owned by `op` (the photographer assigned to the project)."""
     headers = bearer(op["token"])
@@ -134,7 +135,7 @@ def resources(
     promo = backoffice.post(
         "/v1/promo-codes", json={"code": "OWNED", "discountId": discount.json()["id"]}, headers=headers
     )
-    purchase = add_purchase(db, project, add_user(db))
+    purchase = build.purchase(project, build.user())
     return {
         "project": project,
         "photographer": photographer["id"],

@@ -8,32 +8,25 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from api.core.security import hash_token
-from api.models import Invite
-from tests.backoffice.helpers import add_member, add_photo, add_purchase, add_tag, add_user, make_project
+from tests.backoffice.calls import make_project
+from tests.factories import Factory
 from tests.support.http import assert_error, bearer
 
 
-def _invite(db: Session, project_id: str, email: str, *, expired: bool = False) -> None:
+def _invite(build: Factory, project_id: str, email: str, *, expired: bool = False) -> None:
     now = datetime.now(UTC)
     created = now - timedelta(days=20) if expired else now
-    db.add(
-        Invite(
-            project_id=uuid.UUID(project_id),
-            email=email,
-            token_hash=hash_token(uuid.uuid4().hex),
-            created_at=created,
-            expires_at=created + timedelta(days=14),
-        )
-    )
-    db.commit()
+    build.invite(project_id, email, created_at=created, expires_at=created + timedelta(days=14))
 
 
 @pytest.fixture
 def world(
-    backoffice: TestClient, db: Session, op: dict[str, Any], other_op: dict[str, Any], make_photographer: Any
+    backoffice: TestClient,
+    build: Factory,
+    op: dict[str, Any],
+    other_op: dict[str, Any],
+    make_photographer: Any,
 ) -> dict[str, Any]:
     """Two projects of `op` (A with photographer ph1, B with ph2) and one of `other_op`."""
     ph1, ph2, rival = make_photographer(op), make_photographer(op), make_photographer(other_op)
@@ -47,41 +40,41 @@ def world(
             headers=bearer(token["token"]),
         )
         assert response.status_code == 204
-    u1, u2, u3, u4 = (add_user(db) for _ in range(4))
+    u1, u2, u3, u4 = (build.user() for _ in range(4))
     # Photos: A/ph1 has 3 uploaded (ready, ready, failed) + pending + expired; A has 1 without
     # photographer; B/ph2 has 2 uploaded (ready, processing).
-    a1, _a2 = add_photo(db, a, ph1["id"]), add_photo(db, a, ph1["id"])
+    a1, _a2 = build.photo(a, photographer=ph1["id"]), build.photo(a, photographer=ph1["id"])
     for status in ("failed", "pending_upload", "expired"):
-        add_photo(db, a, ph1["id"], status)
-    add_photo(db, a, None)
-    b1 = add_photo(db, b, ph2["id"])
-    add_photo(db, b, ph2["id"], "processing")
-    c1 = add_photo(db, c, rival["id"])
+        build.photo(a, photographer=ph1["id"], status=status)
+    build.photo(a)
+    b1 = build.photo(b, photographer=ph2["id"])
+    build.photo(b, photographer=ph2["id"], status="processing")
+    c1 = build.photo(c, photographer=rival["id"])
     # Members: A {u1, u2, u3}, B {u1, u4}, C {u2}.
     for project, users in ((a, (u1, u2, u3)), (b, (u1, u4)), (c, (u2,))):
         for user in users:
-            add_member(db, project, user)
+            build.member(user, project)
     # Tags: live u1@a1, deleted u2@a1, live u1@b1, live u4@b1, live u2@c1.
-    add_tag(db, a1, u1)
-    add_tag(db, a1, u2, deleted=True)
-    add_tag(db, b1, u1)
-    add_tag(db, b1, u4)
-    add_tag(db, c1, u2)
+    build.tag(u1, a1)
+    build.tag(u2, a1, deleted_at=datetime.now(UTC))
+    build.tag(u1, b1)
+    build.tag(u4, b1)
+    build.tag(u2, c1)
     # Purchases: A paid 1000 + 500 (u1), pending u2, failed u3; B paid 1000 (u4), refunded u4; C paid.
-    add_purchase(db, a, u1, photo_count=2, unit_price_cents=500)
-    add_purchase(db, a, u1, photo_count=1, unit_price_cents=500)
-    add_purchase(db, a, u2, status="pending")
-    add_purchase(db, a, u3, status="failed")
-    add_purchase(db, b, u4, photo_count=3, unit_price_cents=400, discount_cents=200)
-    add_purchase(db, b, u4, status="refunded", photo_count=1, unit_price_cents=400)
-    add_purchase(db, c, u2, photo_count=10, unit_price_cents=999)
+    build.purchase(a, u1, photo_count=2, unit_price_cents=500)
+    build.purchase(a, u1, photo_count=1, unit_price_cents=500)
+    build.purchase(a, u2, status="pending")
+    build.purchase(a, u3, status="failed")
+    build.purchase(b, u4, photo_count=3, unit_price_cents=400, discount_cents=200)
+    build.purchase(b, u4, status="refunded", photo_count=1, unit_price_cents=400)
+    build.purchase(c, u2, photo_count=10, unit_price_cents=999)
     # Invites: A {a, b, b again after expiry}, B {a, c}, C {z}.
-    _invite(db, a, "a@example.com")
-    _invite(db, a, "b@example.com", expired=True)
-    _invite(db, a, "b@example.com")
-    _invite(db, b, "a@example.com")
-    _invite(db, b, "c@example.com")
-    _invite(db, c, "z@example.com")
+    _invite(build, a, "a@example.com")
+    _invite(build, a, "b@example.com", expired=True)
+    _invite(build, a, "b@example.com")
+    _invite(build, b, "a@example.com")
+    _invite(build, b, "c@example.com")
+    _invite(build, c, "z@example.com")
     return {"a": a, "b": b, "c": c, "ph1": ph1, "ph2": ph2, "rival": rival}
 
 

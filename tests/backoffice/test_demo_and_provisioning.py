@@ -19,7 +19,8 @@ from api.provisioning import LocalProvisioner, get_provisioner
 from api.provisioning import local as local_provisioning
 from api.provisioning.kubernetes import KubernetesProvisioner
 from api.settings import get_settings
-from tests.backoffice.helpers import add_member, add_user, make_project
+from tests.backoffice.calls import make_project
+from tests.factories import Factory
 from tests.support.http import bearer
 
 
@@ -45,13 +46,13 @@ def test_operator_setup_chapter(backoffice: TestClient, capsys: pytest.CaptureFi
 
 
 def test_members_keep_the_terms_version_they_accepted(
-    backoffice: TestClient, op: dict[str, Any], db: Session
+    backoffice: TestClient, op: dict[str, Any], build: Factory, db: Session
 ) -> None:
     project = make_project(backoffice, op["token"], termsAndConditions="v1")
     v1 = db.scalar(select(TermsVersion).where(TermsVersion.project_id == uuid.UUID(project["id"])))
     assert v1 is not None
-    member_user = add_user(db)
-    add_member(db, project["id"], member_user)
+    member_user = build.user()
+    build.member(member_user, project["id"])
     member = db.scalar(select(ProjectMember).where(ProjectMember.user_id == member_user.id))
     assert member is not None
     member.terms_version_id = v1.id

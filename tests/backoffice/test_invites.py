@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from api.core.security import hash_token
 from api.models import EmailMessage, Invite
 from api.settings import get_settings
-from tests.backoffice.helpers import add_member, add_user, make_project
+from tests.backoffice.calls import make_project
+from tests.factories import Factory
 from tests.support.http import assert_error, bearer
 
 
@@ -53,11 +54,11 @@ def test_bulk_invite_queues_emails_with_join_links(
 
 
 def test_members_and_live_invites_are_skipped_expired_ones_reinvited(
-    backoffice: TestClient, op: dict[str, Any], db: Session
+    backoffice: TestClient, op: dict[str, Any], build: Factory, db: Session
 ) -> None:
     project = make_project(backoffice, op["token"])
-    member = add_user(db, email="member@example.com")
-    add_member(db, project["id"], member)
+    member = build.user(email="member@example.com")
+    build.member(member, project["id"])
     first = _invite(backoffice, op["token"], project["id"], ["member@example.com", "carol@example.com"])
     assert first.json() == {"queued": 1, "skipped": 1}
     again = _invite(backoffice, op["token"], project["id"], ["carol@example.com"])
@@ -69,7 +70,7 @@ def test_members_and_live_invites_are_skipped_expired_ones_reinvited(
 
 
 def test_invite_list_computes_registration_status_newest_first(
-    backoffice: TestClient, op: dict[str, Any], db: Session
+    backoffice: TestClient, op: dict[str, Any], build: Factory, db: Session
 ) -> None:
     project = make_project(backoffice, op["token"])
     for email in (
@@ -80,8 +81,8 @@ def test_invite_list_computes_registration_status_newest_first(
     ):
         assert _invite(backoffice, op["token"], project["id"], [email]).status_code == 202
     _expire(db, project["id"], "expired@example.com")
-    add_user(db, email="registered@example.com")
-    add_member(db, project["id"], add_user(db, email="joined@example.com"))
+    build.user(email="registered@example.com")
+    build.member(build.user(email="joined@example.com"), project["id"])
     response = backoffice.get(f"/v1/projects/{project['id']}/invites", headers=bearer(op["token"]))
     assert response.status_code == 200
     items = response.json()

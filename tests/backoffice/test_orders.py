@@ -11,28 +11,29 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.models import PurchaseDownload, PurchaseItem
-from tests.backoffice.helpers import add_photo, add_purchase, add_user, make_project
+from tests.backoffice.calls import make_project
+from tests.factories import Factory
 from tests.support.http import assert_error, bearer
 
 
 @pytest.fixture
 def orders(
-    backoffice: TestClient, db: Session, op: dict[str, Any], other_op: dict[str, Any]
+    backoffice: TestClient, build: Factory, db: Session, op: dict[str, Any], other_op: dict[str, Any]
 ) -> dict[str, Any]:
     a = make_project(backoffice, op["token"], name="A")["id"]
     b = make_project(backoffice, op["token"], name="B")["id"]
     c = make_project(backoffice, other_op["token"], name="C")["id"]
-    buyer = add_user(db, name="Bea Buyer")
+    buyer = build.user(name="Bea Buyer")
     start = datetime(2026, 4, 1, tzinfo=UTC)
     made = [
-        add_purchase(db, a, buyer, created_at=start + timedelta(hours=i), status=status, promo_code=promo)
+        build.purchase(a, buyer, created_at=start + timedelta(hours=i), status=status, promo_code=promo)
         for i, (status, promo) in enumerate(
             [("paid", "SUMMER10"), ("pending", None), ("paid", None), ("failed", None), ("refunded", None)]
         )
     ]
-    in_b = add_purchase(db, b, buyer, created_at=start + timedelta(hours=10))
-    foreign = add_purchase(db, c, buyer, created_at=start + timedelta(hours=20))
-    photo = add_photo(db, a, None)
+    in_b = build.purchase(b, buyer, created_at=start + timedelta(hours=10))
+    foreign = build.purchase(c, buyer, created_at=start + timedelta(hours=20))
+    photo = build.photo(a)
     # Every purchase lists its photos; only the paid one grants a download right.
     for purchase in made:
         db.add(PurchaseItem(purchase_id=purchase.id, photo_id=photo.id, price_cents=500, photo_name="a.jpg"))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.backoffice.helpers import make_project
+from tests.backoffice.calls import make_project
 from tests.support.http import assert_error, bearer
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from api.models import PromoCode
-from tests.backoffice.helpers import make_project
+from tests.backoffice.calls import make_project
 from tests.support.http import assert_error, bearer
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.models import OutboxMessage, Photo, Project, Purchase, PurchaseDownload, TermsVersion
-from tests.backoffice.helpers import add_member, add_photo, add_purchase, add_tag, add_user, make_project
+from tests.backoffice.calls import make_project
+from tests.factories import Factory
 from tests.support.http import assert_error, bearer
 
 
@@ -299,7 +300,7 @@ def test_link_list_and_unlink_discounts(
 
 
 def test_delete_cascades_through_photos_and_members_but_keeps_purchases(
-    backoffice: TestClient, op: dict[str, Any], photographer: dict[str, Any], db: Session
+    backoffice: TestClient, op: dict[str, Any], photographer: dict[str, Any], build: Factory, db: Session
 ) -> None:
     project = make_project(backoffice, op["token"])
     backoffice.post(
@@ -312,11 +313,11 @@ def test_delete_cascades_through_photos_and_members_but_keeps_purchases(
         json={"emails": ["i@example.com"]},
         headers=bearer(op["token"]),
     )
-    buyer = add_user(db)
-    add_member(db, project["id"], buyer)
-    photo = add_photo(db, project["id"], photographer["id"])
-    add_tag(db, photo, buyer)
-    purchase = add_purchase(db, project["id"], buyer)
+    buyer = build.user()
+    build.member(buyer, project["id"])
+    photo = build.photo(project["id"], photographer=photographer["id"])
+    build.tag(buyer, photo)
+    purchase = build.purchase(project["id"], buyer)
     db.add(PurchaseDownload(purchase_id=purchase.id, photo_id=photo.id))
     db.commit()
     photo_id = photo.id

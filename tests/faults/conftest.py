@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import Tenant, seed_tenant
+from tests.factories import Factory, Tenant
 from tests.faults.harness import FaultStack
 
 
@@ -42,7 +42,7 @@ def faults(stack: FaultStack) -> FaultStack:
 @pytest.fixture
 def tenant(faults: FaultStack) -> Tenant:
     with faults.db() as session:
-        return seed_tenant(session)
+        return Factory(session).tenant()
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import psutil
 import redis
 from botocore.config import Config
@@ -49,6 +50,11 @@ VARIANTS = ("thumb-400", "thumb-800", "watermarked")
 # production that is WAIRO_BROKER_VISIBILITY_TIMEOUT_S (one hour); the replacement worker of the
 # worker-kill test runs with this instead, so the test does not wait an hour.
 SHORT_VISIBILITY_TIMEOUT_S = 5
+
+
+def http_ok(url: str) -> bool:
+    """Whether `url` answers with success (a readiness check; errors count as not ready)."""
+    return httpx.get(url, timeout=2, follow_redirects=True).is_success
 
 
 @dataclass(frozen=True)
@@ -234,7 +240,7 @@ class FaultStack:
     def start_storage(self) -> None:
         port = str(self.ports["s3_proxy"])
         child = self._spawn("s3_proxy", ["-m", "tests.faults.servers", "proxy", port, str(self.ports["s3"])])
-        wait_for(lambda: c._http_ok(f"{self.s3_proxy_url}/moto-api/"), "the S3 proxy", proc=child)
+        wait_for(lambda: http_ok(f"{self.s3_proxy_url}/moto-api/"), "the S3 proxy", proc=child)
 
     def s3(self) -> Any:
         """A client of the S3 server itself (not through the proxy)."""
@@ -272,7 +278,7 @@ class FaultStack:
 
     def _wait_vision(self) -> None:
         wait_for(
-            lambda: c._http_ok(f"{self.vision_url}/healthz"),
+            lambda: http_ok(f"{self.vision_url}/healthz"),
             "the vision server",
             timeout_s=120,
             proc=self.children["vision"],

@@ -4,9 +4,9 @@
   storage through it; killing it is a storage outage as they see it (connections refused), while
   the S3 server behind it keeps its objects (moto keeps them in memory: it cannot be restarted).
 - `vision PORT GATE_DIR`: the vision service's `/v1/analyze` contract with the real dlib analyzer
-  (bench/pipeline/vision_server.py, see tests/media/conftest.py for why not Ray Serve), plus a gate:
-  every request's keys are appended to GATE_DIR/requests.log, and while GATE_DIR/hold exists a
-  request waits, so a test can catch a job in the middle of its vision call.
+  (bench/pipeline/vision_server.py, see tests/fixtures/vision.py for why not Ray Serve), plus a gate
+  (`VisionGate`): every request's keys are appended to GATE_DIR/requests.log, and while
+  GATE_DIR/hold exists a request waits, so a test can catch a job in the middle of its vision call.
 
 Run as `python -m tests.faults.servers proxy 9100 9000` or `... vision 8100 /tmp/gate`.
 """
@@ -14,13 +14,12 @@ Run as `python -m tests.faults.servers proxy 9100 9000` or `... vision 8100 /tmp
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import sys
 import time
 from pathlib import Path
 
-from bench.pipeline.vision_server import VisionServer, _Handler
+from bench.pipeline.vision_server import VisionServer
 
 HOST = "127.0.0.1"
 HOLD_MAX_S = 120.0  # a forgotten gate never holds a request longer than this
@@ -62,27 +61,19 @@ async def serve_proxy(listen: int, target: int) -> None:
 # --- gated vision server ----------------------------------------------------------------------
 
 
-class _GatedHandler(_Handler):
-    server: GatedVisionServer
+class VisionGate:
+    """Called with each request's body before the vision server answers it (`before_request`)."""
 
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
+    def __init__(self, gate_dir: Path) -> None:
+        self.gate_dir = gate_dir
+
+    def __call__(self, body: bytes) -> None:
         keys = [str(item.get("key")) for item in json.loads(body).get("items", [])]
-        gate = self.server.gate_dir
-        with (gate / "requests.log").open("a") as log:
+        with (self.gate_dir / "requests.log").open("a") as log:
             log.writelines(f"{key}\n" for key in keys)
         deadline = time.monotonic() + HOLD_MAX_S
-        while (gate / "hold").exists() and time.monotonic() < deadline:
+        while (self.gate_dir / "hold").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        self.rfile = io.BytesIO(body)
-        super().do_POST()
-
-
-class GatedVisionServer(VisionServer):
-    def __init__(self, port: int, gate_dir: Path) -> None:
-        super().__init__(port)
-        self.RequestHandlerClass = _GatedHandler
-        self.gate_dir = gate_dir
 
 
 def main(argv: list[str]) -> None:
@@ -90,7 +81,7 @@ def main(argv: list[str]) -> None:
     if kind == "proxy":
         asyncio.run(serve_proxy(port, int(arg)))
     elif kind == "vision":
-        GatedVisionServer(port, Path(arg)).serve_forever()
+        VisionServer(port, before_request=VisionGate(Path(arg))).serve_forever()
     else:
         raise SystemExit(f"unknown server {kind!r}: proxy or vision")
 

@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import func, select
 
 from api.demo.attendee import pay_with_test_card
-from api.models import EmailMessage, PricingRule, Purchase, PurchaseDownload, StripeEvent
-from tests.factories import Tenant, seed_user
+from api.models import EmailMessage, Purchase, PurchaseDownload, StripeEvent
+from tests.factories import Factory, Tenant
 from tests.faults.flows import assert_processed_once, complete, presign, put_original, upload, wait_settled
 from tests.faults.harness import FaultStack
 from tests.support.http import bearer, wait_until
@@ -42,8 +42,10 @@ def test_broker_down_uploads_and_purchases_are_accepted_then_delivered(
     complete(media, tenant, bought)
     assert wait_settled(media, tenant, [bought])[bought]["status"] == "ready"
     with faults.db() as session:
-        buyer, buyer_token = seed_user(session, tenant.project)
-        session.add(PricingRule(operator_id=tenant.operator.id, price_per_photo_cents=500))
+        build = Factory(session)
+        guest = build.attendee(tenant.project)
+        buyer, buyer_token = guest.user, guest.token
+        build.price(tenant.operator, 500)
 
     faults.hold_vision()
     held = upload(media, tenant, data)  # taken by the worker, waiting for vision when the broker stops

@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 
 from api.models import Photo
-from tests.factories import Tenant, seed_user
+from tests.factories import Factory, Tenant
 from tests.faults.flows import assert_processed_once, complete, presign, upload, wait_settled
 from tests.faults.harness import FaultStack
 from tests.support.http import bearer, wait_until
@@ -88,7 +88,7 @@ def test_postgres_restart_mid_traffic(faults: FaultStack, tenant: Tenant, media:
     Nothing lost: the photo rows of the project are exactly the ones whose presign was answered
     201, before, during (none) or after the outage; a request answered 503 left no row."""
     with faults.db() as session:
-        _, buyer_token = seed_user(session)
+        buyer_token = Factory(session).attendee().token
     known = presign(media, tenant, 50_000)["photoId"]
     photographer = bearer(tenant.photographer_token)
     body = {"projectId": str(tenant.project.id), "contentType": "image/jpeg", "sizeBytes": 50_000}

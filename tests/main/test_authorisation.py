@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.core.security import STAFF_AUDIENCES, issue_access_token
-from tests.factories import Builder
+from tests.factories import Factory
 from tests.support.http import bearer
 
 _ID = str(uuid.uuid4())
@@ -31,7 +31,7 @@ ROUTES: list[tuple[str, str, Any]] = [
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ROUTES)
-def test_route_authorisation(main_api: TestClient, build: Builder, method: str, path: str, body: Any) -> None:
+def test_route_authorisation(main_api: TestClient, build: Factory, method: str, path: str, body: Any) -> None:
     operator = build.operator()
     for headers in (
         {},

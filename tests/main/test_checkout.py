@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from api.demo.attendee import pay_with_test_card
 from api.models import PromoCode, PromoCodeUsage, Purchase, PurchaseDownload
 from api.settings import get_settings
-from tests.factories import Attendee, Builder, Shop, make_shop
+from tests.factories import Attendee, Factory, Shop
 from tests.support.http import bearer
 from tests.support.stripe import deliver, fetch_intent
 
@@ -54,13 +54,13 @@ def _intent_event(main_api: TestClient, db: Session, kind: str, created: dict[st
     )
 
 
-def _shop_with_code(build: Builder, **caps: Any) -> tuple[Shop, PromoCode]:
+def _shop_with_code(build: Factory, **caps: Any) -> tuple[Shop, PromoCode]:
     """A shop and a promo code taking 100 cents off, with these caps."""
-    shop = make_shop(build)
+    shop = build.shop()
     return shop, build.promo(build.discount(shop.operator.id, "fixed", 100), **caps)
 
 
-def _rival(build: Builder, shop: Shop) -> Attendee:
+def _rival(build: Factory, shop: Shop) -> Attendee:
     rival = build.attendee()
     build.member(rival, shop.project)
     return rival
@@ -77,7 +77,7 @@ def _uses(db: Session, promo: PromoCode) -> tuple[int, int]:
 
 
 def test_an_abandoned_checkout_is_superseded_by_the_next(
-    main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
+    main_api: TestClient, build: Factory, db: Session, infra: dict[str, str]
 ) -> None:
     """The issue's scenario: open checkout with a once-per-buyer code, close the sheet, start again."""
     shop, promo = _shop_with_code(build, max_uses_per_user=1)
@@ -100,7 +100,7 @@ def test_an_abandoned_checkout_is_superseded_by_the_next(
 
 
 def test_a_refused_new_purchase_leaves_the_earlier_checkout_payable(
-    main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
+    main_api: TestClient, build: Factory, db: Session, infra: dict[str, str]
 ) -> None:
     """Superseding happens only once the new purchase is valid: a refused one cancels nothing."""
     shop, promo = _shop_with_code(build, max_uses_per_user=1)
@@ -115,7 +115,7 @@ def test_a_refused_new_purchase_leaves_the_earlier_checkout_payable(
 
 
 def test_superseding_a_checkout_stripe_already_charged_pays_it_and_refuses_the_new_one(
-    main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
+    main_api: TestClient, build: Factory, db: Session, infra: dict[str, str]
 ) -> None:
     shop, promo = _shop_with_code(build, max_uses=1)
     first = _started(_post(main_api, shop, promoCode=promo.code))
@@ -135,7 +135,7 @@ def test_superseding_a_checkout_stripe_already_charged_pays_it_and_refuses_the_n
 
 
 def test_another_buyers_reservation_lasts_the_checkout_window_and_a_late_payment_is_an_overrun(
-    main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
+    main_api: TestClient, build: Factory, db: Session, infra: dict[str, str]
 ) -> None:
     shop, promo = _shop_with_code(build, max_uses=1)
     rival = _rival(build, shop)
@@ -169,7 +169,7 @@ def test_another_buyers_reservation_lasts_the_checkout_window_and_a_late_payment
 
 
 def test_stripes_canceled_event_releases_a_pending_reservation(
-    main_api: TestClient, build: Builder, db: Session
+    main_api: TestClient, build: Factory, db: Session
 ) -> None:
     shop, promo = _shop_with_code(build, max_uses=1)
     rival = _rival(build, shop)
@@ -182,7 +182,7 @@ def test_stripes_canceled_event_releases_a_pending_reservation(
 
 
 def test_a_late_success_on_a_canceled_purchase_is_paid(
-    main_api: TestClient, build: Builder, db: Session
+    main_api: TestClient, build: Factory, db: Session
 ) -> None:
     """Money Stripe took is never refused, even for a purchase a newer checkout superseded."""
     shop, promo = _shop_with_code(build, max_uses=1)

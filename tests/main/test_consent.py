@@ -10,13 +10,13 @@ from sqlalchemy.orm import Session
 
 from api.consent.service import has_active_consent
 from api.models import OutboxMessage, PhotoTag, Selfie
-from tests.factories import Builder
+from tests.factories import Factory
 from tests.support.http import bearer
 
 URL = "/v1/consent/biometric"
 
 
-def test_give_list_and_revoke_with_cascade(main_api: TestClient, build: Builder, db: Session) -> None:
+def test_give_list_and_revoke_with_cascade(main_api: TestClient, build: Factory, db: Session) -> None:
     me, other = build.attendee(), build.attendee()
     project = build.project()
     photos = [build.photo(project) for _ in range(3)]
@@ -27,14 +27,9 @@ def test_give_list_and_revoke_with_cascade(main_api: TestClient, build: Builder,
     assert has_active_consent(db, me.id)
     main_api.post(URL, json={"consentVersion": "2024-01"}, headers=bearer(other.token))
 
-    selfie = Selfie(
-        user_id=me.id,
-        object_key=f"selfies/{me.id}/s.jpg",
-        content_type="image/jpeg",
-        status="approved",
-        upload_expires_at=datetime.now(UTC) + timedelta(minutes=5),
+    build.selfie(
+        me, object_key=f"selfies/{me.id}/s.jpg", upload_expires_at=datetime.now(UTC) + timedelta(minutes=5)
     )
-    db.add(selfie)
     auto, confirmed = build.tag(me, photos[0]), build.tag(me, photos[1], source="confirmed")
     others_tag = build.tag(other, photos[2])
 
@@ -63,14 +58,14 @@ def test_give_list_and_revoke_with_cascade(main_api: TestClient, build: Builder,
     assert db.scalar(select(PhotoTag).where(PhotoTag.id == auto.id, PhotoTag.deleted_at.is_(None))) is None
 
 
-def test_second_live_consent_is_409(main_api: TestClient, build: Builder) -> None:
+def test_second_live_consent_is_409(main_api: TestClient, build: Factory) -> None:
     me = build.attendee()
     assert main_api.post(URL, json={"consentVersion": "v1"}, headers=bearer(me.token)).status_code == 201
     dup = main_api.post(URL, json={"consentVersion": "v2"}, headers=bearer(me.token))
     assert dup.status_code == 409 and dup.json()["error"]["code"] == "consent_exists"
 
 
-def test_revoke_without_consent_is_404_and_lists_only_own_rows(main_api: TestClient, build: Builder) -> None:
+def test_revoke_without_consent_is_404_and_lists_only_own_rows(main_api: TestClient, build: Factory) -> None:
     me, other = build.attendee(), build.attendee()
     main_api.post(URL, json={"consentVersion": "v1"}, headers=bearer(other.token))
     assert main_api.delete(URL, headers=bearer(me.token)).status_code == 404
@@ -79,7 +74,7 @@ def test_revoke_without_consent_is_404_and_lists_only_own_rows(main_api: TestCli
     assert len(main_api.get("/v1/consent", headers=bearer(other.token)).json()) == 1
 
 
-def test_consent_validation(main_api: TestClient, build: Builder) -> None:
+def test_consent_validation(main_api: TestClient, build: Factory) -> None:
     me = build.attendee()
     for body in (
         {},

@@ -9,35 +9,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import Purchase, PurchaseDownload, PurchaseItem, TagReport
-from api.purchases.service import mark_paid
-from tests.factories import WATERMARK_BYTES, Builder, Shop, make_shop
+from api.models import PurchaseDownload, TagReport
+from tests.factories import WATERMARK_BYTES, Factory, Shop
 from tests.support.http import bearer
 
 
-def _paid_purchase(db: Session, shop: Shop, photo_ids: list[uuid.UUID]) -> None:
-    purchase = Purchase(
-        user_id=shop.buyer.id,
-        operator_id=shop.project.operator_id,
-        project_id=shop.project.id,
-        project_name=shop.project.name,
-        status="pending",
-        photo_count=len(photo_ids),
-        unit_price_cents=500,
-        subtotal_cents=500 * len(photo_ids),
-        total_cents=500 * len(photo_ids),
-        currency="eur",
-    )
-    db.add(purchase)
-    db.flush()
-    db.add_all(PurchaseItem(purchase_id=purchase.id, photo_id=p, price_cents=500) for p in photo_ids)
-    db.flush()
-    mark_paid(db, purchase)
-    db.commit()
-
-
-def test_list_tagged_first_with_flags(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = make_shop(build, photos=4)
+def test_list_tagged_first_with_flags(main_api: TestClient, build: Factory, db: Session) -> None:
+    shop = build.shop(photos=4)
     build.photo(shop.project, status="processing")  # not ready: hidden
     other_project = build.project()
     build.photo(other_project)  # not my project: hidden
@@ -50,7 +28,7 @@ def test_list_tagged_first_with_flags(main_api: TestClient, build: Builder, db: 
     stale.deleted_at = stale.created_at  # a revoked auto tag does not count
     db.commit()
     main_api.post(f"/v1/photos/{shop.photos[1].id}/favourite", headers=bearer(shop.buyer.token))
-    _paid_purchase(db, shop, [shop.photos[0].id])
+    build.paid_purchase(shop.project, shop.buyer, [shop.photos[0].id])
 
     response = main_api.get("/v1/photos", headers=bearer(shop.buyer.token))
     assert response.status_code == 200
@@ -68,8 +46,8 @@ def test_list_tagged_first_with_flags(main_api: TestClient, build: Builder, db: 
     assert "X-Next-Cursor" not in response.headers
 
 
-def test_list_pages_with_cursor(main_api: TestClient, build: Builder) -> None:
-    shop = make_shop(build, photos=5)
+def test_list_pages_with_cursor(main_api: TestClient, build: Factory) -> None:
+    shop = build.shop(photos=5)
     build.tag(shop.buyer, shop.photos[4])
     seen: list[str] = []
     cursor = None
@@ -90,8 +68,8 @@ def test_list_pages_with_cursor(main_api: TestClient, build: Builder) -> None:
     )
 
 
-def test_thumbnail_url_is_null_without_variant(main_api: TestClient, build: Builder) -> None:
-    shop = make_shop(build, photos=0)
+def test_thumbnail_url_is_null_without_variant(main_api: TestClient, build: Factory) -> None:
+    shop = build.shop(photos=0)
     build.photo(shop.project, variants={})
     (photo,) = main_api.get("/v1/photos", headers=bearer(shop.buyer.token)).json()
     assert photo["thumbnailUrl"] is None
@@ -105,7 +83,7 @@ def test_favourite_toggles(main_api: TestClient, shop: Shop) -> None:
 
 
 def test_photo_actions_404_unknown_and_403_non_member(
-    main_api: TestClient, build: Builder, shop: Shop
+    main_api: TestClient, build: Factory, shop: Shop
 ) -> None:
     stranger = build.attendee()
     photo = shop.photos[0]
@@ -139,12 +117,12 @@ def test_report_is_idempotent_per_type(main_api: TestClient, shop: Shop, db: Ses
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
 
 
-def test_download_requires_a_paid_purchase(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = make_shop(build, photos=2, upload=True)
+def test_download_requires_a_paid_purchase(main_api: TestClient, build: Factory, db: Session) -> None:
+    shop = build.shop(photos=2, upload=True)
     bought, not_bought = shop.photos
     refused = main_api.get(f"/v1/photos/{bought.id}/download", headers=bearer(shop.buyer.token))
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "purchase_required"
-    _paid_purchase(db, shop, [bought.id])
+    build.paid_purchase(shop.project, shop.buyer, [bought.id])
     response = main_api.get(f"/v1/photos/{bought.id}/download", headers=bearer(shop.buyer.token))
     assert response.status_code == 200
     body = response.json()

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.core.security import STAFF_AUDIENCES, issue_access_token
 from api.models import ProjectMember
-from tests.factories import WATERMARK_BYTES, Builder, Shop, make_shop
-from tests.main.test_gallery import _paid_purchase
+from tests.factories import WATERMARK_BYTES, Factory, Shop
 from tests.support.http import bearer
 
 
@@ -55,11 +54,11 @@ def _view(media: TestClient, shop: Shop, variant: str = "thumb-400") -> Any:
 
 @pytest.mark.parametrize("path", [("draft",), ("closed", "archived")], ids=["draft", "archived"])
 def test_hidden_projects_keep_only_what_was_paid(
-    main_api: TestClient, media: TestClient, backoffice: TestClient, build: Builder, db: Session, path: Any
+    main_api: TestClient, media: TestClient, backoffice: TestClient, build: Factory, db: Session, path: Any
 ) -> None:
-    shop = make_shop(build, photos=2, upload=True)
+    shop = build.shop(photos=2, upload=True)
     bought = shop.photos[0]
-    _paid_purchase(db, shop, [bought.id])
+    build.paid_purchase(shop.project, shop.buyer, [bought.id])
     existing = _share(main_api, shop)
     assert existing.status_code == 201, existing.text
     _move(backoffice, shop, *path)
@@ -87,9 +86,9 @@ def test_hidden_projects_keep_only_what_was_paid(
 
 
 def test_draft_again_live_shows_the_gallery_again(
-    main_api: TestClient, backoffice: TestClient, build: Builder
+    main_api: TestClient, backoffice: TestClient, build: Factory
 ) -> None:
-    shop = make_shop(build, photos=2)
+    shop = build.shop(photos=2)
     _move(backoffice, shop, "draft")
     assert main_api.get("/v1/photos", headers=bearer(shop.buyer.token)).json() == []
     _move(backoffice, shop, "live")
@@ -98,10 +97,10 @@ def test_draft_again_live_shows_the_gallery_again(
 
 
 def test_closed_refuses_joins_and_members_keep_everything(
-    main_api: TestClient, media: TestClient, backoffice: TestClient, build: Builder, db: Session
+    main_api: TestClient, media: TestClient, backoffice: TestClient, build: Factory
 ) -> None:
-    shop = make_shop(build, photos=2, upload=True)
-    _paid_purchase(db, shop, [shop.photos[0].id])
+    shop = build.shop(photos=2, upload=True)
+    build.paid_purchase(shop.project, shop.buyer, [shop.photos[0].id])
     _move(backoffice, shop, "closed")
     newcomer = build.attendee()
     join = {"projectId": str(shop.project.id), "termsAccepted": True}

@@ -11,17 +11,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.core.security import hash_token
-from api.models import Invite, OutboxMessage, ProjectMember, Selfie, TermsVersion
+from api.models import OutboxMessage, ProjectMember, TermsVersion
 from api.settings import get_settings
-from tests.factories import Builder
+from tests.factories import Factory
 from tests.support.http import bearer
 
 JOIN = "/v1/qr/join"
 
 
 @pytest.mark.parametrize("status", ["live", "closed"])
-def test_public_info_of_visible_projects(main_api: TestClient, build: Builder, status: str) -> None:
+def test_public_info_of_visible_projects(main_api: TestClient, build: Factory, status: str) -> None:
     project = build.project(status=status)
     response = main_api.get(f"/v1/projects/{project.id}/public")
     assert response.status_code == 200
@@ -29,14 +28,14 @@ def test_public_info_of_visible_projects(main_api: TestClient, build: Builder, s
 
 
 @pytest.mark.parametrize("status", ["draft", "archived"])
-def test_public_info_hides_draft_and_archived(main_api: TestClient, build: Builder, status: str) -> None:
+def test_public_info_hides_draft_and_archived(main_api: TestClient, build: Factory, status: str) -> None:
     project = build.project(status=status)
     assert main_api.get(f"/v1/projects/{project.id}/public").status_code == 404
     assert main_api.get(f"/v1/projects/{uuid.uuid4()}/public").status_code == 404
     assert main_api.get("/v1/projects/not-a-uuid/public").status_code == 422
 
 
-def test_join_snapshots_terms_and_issues_qr_token(main_api: TestClient, build: Builder, db: Session) -> None:
+def test_join_snapshots_terms_and_issues_qr_token(main_api: TestClient, build: Factory, db: Session) -> None:
     project = build.project()
     me = build.attendee()
     assert main_api.get(f"/v1/projects/{project.id}/terms").status_code == 404  # nobody joined yet
@@ -74,7 +73,7 @@ def test_join_snapshots_terms_and_issues_qr_token(main_api: TestClient, build: B
 
 
 def test_my_terms_fallback_for_members_without_terms_version(
-    main_api: TestClient, build: Builder, db: Session
+    main_api: TestClient, build: Factory, db: Session
 ) -> None:
     project = build.project()
     me = build.attendee()
@@ -86,7 +85,7 @@ def test_my_terms_fallback_for_members_without_terms_version(
     assert mine["content"] == "Current" and mine["acceptedAt"] is None
 
 
-def test_my_terms_of_a_non_member_is_404(main_api: TestClient, build: Builder) -> None:
+def test_my_terms_of_a_non_member_is_404(main_api: TestClient, build: Factory) -> None:
     project = build.project()
     member, stranger = build.attendee(), build.attendee()
     main_api.post(
@@ -96,7 +95,7 @@ def test_my_terms_of_a_non_member_is_404(main_api: TestClient, build: Builder) -
     assert response.status_code == 404
 
 
-def test_second_join_is_409(main_api: TestClient, build: Builder) -> None:
+def test_second_join_is_409(main_api: TestClient, build: Factory) -> None:
     project, me = build.project(), build.attendee()
     body = {"projectId": str(project.id), "termsAccepted": True}
     assert main_api.post(JOIN, json=body, headers=bearer(me.token)).status_code == 201
@@ -105,7 +104,7 @@ def test_second_join_is_409(main_api: TestClient, build: Builder) -> None:
 
 
 @pytest.mark.parametrize(("status", "expected"), [("draft", 404), ("archived", 404), ("closed", 409)])
-def test_join_only_live_projects(main_api: TestClient, build: Builder, status: str, expected: int) -> None:
+def test_join_only_live_projects(main_api: TestClient, build: Factory, status: str, expected: int) -> None:
     project, me = build.project(status=status), build.attendee()
     response = main_api.post(
         JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(me.token)
@@ -117,21 +116,18 @@ def test_join_only_live_projects(main_api: TestClient, build: Builder, status: s
     assert unknown.status_code == 404
 
 
-def test_private_project_requires_a_live_invite(main_api: TestClient, build: Builder, db: Session) -> None:
+def test_private_project_requires_a_live_invite(main_api: TestClient, build: Factory) -> None:
     project = build.project(type="private")
     invited, expired, stranger = build.attendee(), build.attendee(), build.attendee()
     now = datetime.now(UTC)
-    db.add(Invite(project_id=project.id, email=invited.user.email, token_hash=hash_token("a")))
-    db.add(
-        Invite(
-            project_id=project.id,
-            email=expired.user.email,
-            token_hash=hash_token("b"),
-            created_at=now - timedelta(days=20),
-            expires_at=now - timedelta(days=1),
-        )
+    build.invite(project, invited.user.email, token="a")
+    build.invite(
+        project,
+        expired.user.email,
+        token="b",
+        created_at=now - timedelta(days=20),
+        expires_at=now - timedelta(days=1),
     )
-    db.commit()
     body = {"projectId": str(project.id), "termsAccepted": True}
     assert main_api.post(JOIN, json=body, headers=bearer(invited.token)).status_code == 201
     for user in (expired, stranger):
@@ -140,19 +136,10 @@ def test_private_project_requires_a_live_invite(main_api: TestClient, build: Bui
 
 
 def test_join_with_approved_selfie_enqueues_matching(
-    main_api: TestClient, build: Builder, db: Session
+    main_api: TestClient, build: Factory, db: Session
 ) -> None:
     project, me = build.project(), build.attendee()
-    db.add(
-        Selfie(
-            user_id=me.id,
-            object_key=f"selfies/{me.id}/x.jpg",
-            content_type="image/jpeg",
-            status="approved",
-            upload_expires_at=datetime.now(UTC),
-        )
-    )
-    db.commit()
+    build.selfie(me, object_key=f"selfies/{me.id}/x.jpg", upload_expires_at=datetime.now(UTC))
     main_api.post(JOIN, json={"projectId": str(project.id), "termsAccepted": True}, headers=bearer(me.token))
     job = db.scalar(select(OutboxMessage).where(OutboxMessage.task == "cluster_faces"))
     assert job is not None and job.payload == {"userId": str(me.id), "projectId": str(project.id)}
@@ -168,7 +155,7 @@ def test_join_with_approved_selfie_enqueues_matching(
         {"projectId": str(uuid.uuid4()), "termsAccepted": True, "role": "admin"},
     ],
 )
-def test_join_validation(main_api: TestClient, build: Builder, body: dict[str, object], db: Session) -> None:
+def test_join_validation(main_api: TestClient, build: Factory, body: dict[str, object], db: Session) -> None:
     me = build.attendee()
     response = main_api.post(JOIN, json=body, headers=bearer(me.token))
     assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"

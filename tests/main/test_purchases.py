@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.core.db import session_scope
 from api.models import PromoCode, PromoCodeUsage, Purchase, PurchaseDownload
-from tests.factories import Builder, Shop, make_shop
+from tests.factories import Factory, Shop
 from tests.support.http import bearer
 
 URL = "/v1/purchases"
@@ -48,14 +48,14 @@ def test_duplicate_photo_ids_are_counted_once(main_api: TestClient, shop: Shop) 
     assert response.status_code == 201 and response.json()["subtotalCents"] == 500
 
 
-def test_project_rule_beats_operator_default(main_api: TestClient, build: Builder, shop: Shop) -> None:
+def test_project_rule_beats_operator_default(main_api: TestClient, build: Factory, shop: Shop) -> None:
     build.price(shop.operator.id, 300, shop.project)
     build.price(shop.operator.id, 100, shop.project, is_active=False)
     build.price(shop.operator.id, 50, shop.project, valid_from=datetime.now(UTC) + timedelta(days=1))
     assert _buy(main_api, shop).json()["subtotalCents"] == 300
 
 
-def test_no_active_rule_is_422(main_api: TestClient, build: Builder) -> None:
+def test_no_active_rule_is_422(main_api: TestClient, build: Factory) -> None:
     operator = build.operator()
     project = build.project(operator)
     buyer = build.attendee()
@@ -73,7 +73,7 @@ def test_no_active_rule_is_422(main_api: TestClient, build: Builder) -> None:
     _error(_buy(main_api, shop), 422, "no_pricing_rule")
 
 
-def test_photos_must_be_ready_and_in_the_project(main_api: TestClient, build: Builder, shop: Shop) -> None:
+def test_photos_must_be_ready_and_in_the_project(main_api: TestClient, build: Factory, shop: Shop) -> None:
     foreign = build.photo(build.project(shop.operator))
     processing = build.photo(shop.project, status="processing")
     for photo in (foreign, processing):
@@ -83,7 +83,7 @@ def test_photos_must_be_ready_and_in_the_project(main_api: TestClient, build: Bu
     _error(main_api.post(URL, json=body, headers=bearer(shop.buyer.token)), 422, "photo_not_available")
 
 
-def test_non_member_is_403(main_api: TestClient, build: Builder, shop: Shop) -> None:
+def test_non_member_is_403(main_api: TestClient, build: Factory, shop: Shop) -> None:
     stranger = build.attendee()
     body = {"projectId": str(shop.project.id), "photoIds": [str(shop.photos[0].id)]}
     _error(main_api.post(URL, json=body, headers=bearer(stranger.token)), 403, "not_a_member")
@@ -107,7 +107,7 @@ def test_validation(main_api: TestClient, shop: Shop, body: dict[str, Any]) -> N
 
 
 class TestDiscounts:
-    def test_best_single_discount_wins(self, main_api: TestClient, build: Builder, shop: Shop) -> None:
+    def test_best_single_discount_wins(self, main_api: TestClient, build: Factory, shop: Shop) -> None:
         op = shop.operator.id
         build.discount(op, "percentage", 10, link=shop.project)  # 150 of 1500
         build.discount(op, "fixed", 200, link=shop.project)  # 200: the best
@@ -117,12 +117,12 @@ class TestDiscounts:
         body = _buy(main_api, shop, photos=3).json()
         assert (body["subtotalCents"], body["discountAppliedCents"], body["totalCents"]) == (1500, 200, 1300)
 
-    def test_bundle_applies_from_its_minimum(self, main_api: TestClient, build: Builder, shop: Shop) -> None:
+    def test_bundle_applies_from_its_minimum(self, main_api: TestClient, build: Factory, shop: Shop) -> None:
         build.discount(shop.operator.id, "bundle", 50, bundle_min_photos=3, link=shop.project)
         assert _buy(main_api, shop, photos=2).json()["discountAppliedCents"] == 0
         assert _buy(main_api, shop, photos=3).json()["discountAppliedCents"] == 750
 
-    def test_expired_discount_is_ignored(self, main_api: TestClient, build: Builder, shop: Shop) -> None:
+    def test_expired_discount_is_ignored(self, main_api: TestClient, build: Factory, shop: Shop) -> None:
         past = datetime.now(UTC) - timedelta(days=2)
         build.discount(
             shop.operator.id,
@@ -135,7 +135,7 @@ class TestDiscounts:
         assert _buy(main_api, shop).json()["discountAppliedCents"] == 0
 
     def test_never_below_zero_and_free_is_paid_at_once(
-        self, main_api: TestClient, build: Builder, shop: Shop, db: Session
+        self, main_api: TestClient, build: Factory, shop: Shop, db: Session
     ) -> None:
         promo = build.promo(build.discount(shop.operator.id, "fixed", 5000), code="FREEBIE")
         response = _buy(main_api, shop, photos=2, promoCode="freebie")
@@ -149,7 +149,7 @@ class TestDiscounts:
         assert db.scalar(select(func.count()).where(PromoCodeUsage.purchase_id == purchase.id)) == 1
         assert db.scalar(select(func.count()).where(PurchaseDownload.purchase_id == purchase.id)) == 2
 
-    def test_promo_code_wins_only_when_better(self, main_api: TestClient, build: Builder, shop: Shop) -> None:
+    def test_promo_code_wins_only_when_better(self, main_api: TestClient, build: Factory, shop: Shop) -> None:
         build.discount(shop.operator.id, "fixed", 300, link=shop.project)
         build.promo(build.discount(shop.operator.id, "percentage", 10), code="TEN")
         build.promo(build.discount(shop.operator.id, "percentage", 50), code="HALF")
@@ -161,7 +161,7 @@ class TestDiscounts:
         assert listed[ten["purchaseId"]]["appliedPromoCode"] is None
         assert listed[half["purchaseId"]]["appliedPromoCode"] == "HALF"
 
-    def test_invalid_promo_codes(self, main_api: TestClient, build: Builder, shop: Shop) -> None:
+    def test_invalid_promo_codes(self, main_api: TestClient, build: Factory, shop: Shop) -> None:
         op = shop.operator.id
         now = datetime.now(UTC)
         build.promo(build.discount(op, "fixed", 100), code="OFF", is_active=False)
@@ -179,7 +179,7 @@ class TestDiscounts:
         _error(_buy(main_api, shop, promoCode="BIG"), 422, "promo_code_not_applicable")
 
     def test_global_and_per_user_caps(
-        self, main_api: TestClient, build: Builder, shop: Shop, db: Session
+        self, main_api: TestClient, build: Factory, shop: Shop, db: Session
     ) -> None:
         discount = build.discount(shop.operator.id, "fixed", 100)
         build.promo(discount, code="ONCE", max_uses=5, used_count=5)
@@ -198,7 +198,7 @@ class TestDiscounts:
         assert _buy(main_api, other_shop, promoCode="MINE").status_code == 201
 
     def test_a_pending_reservation_holds_the_last_use(
-        self, main_api: TestClient, build: Builder, shop: Shop
+        self, main_api: TestClient, build: Factory, shop: Shop
     ) -> None:
         build.promo(build.discount(shop.operator.id, "fixed", 100), code="LAST", max_uses=1)
         assert _buy(main_api, shop, promoCode="LAST").json()["discountAppliedCents"] == 100
@@ -208,7 +208,7 @@ class TestDiscounts:
         _error(_buy(main_api, rival_shop, promoCode="LAST"), 422, "promo_code_exhausted")
 
 
-def test_list_purchases_newest_first_own_only(main_api: TestClient, build: Builder, shop: Shop) -> None:
+def test_list_purchases_newest_first_own_only(main_api: TestClient, build: Factory, shop: Shop) -> None:
     first = _buy(main_api, shop).json()["purchaseId"]
     second = _buy(main_api, shop, photos=3).json()["purchaseId"]
     other = build.attendee()
@@ -235,8 +235,8 @@ def test_two_parallel_purchases_for_the_last_promo_use(infra: dict[str, str]) ->
     from api.apps.main import create_app
 
     with session_scope() as session:
-        build = Builder(session)
-        shop = make_shop(build, photos=1)
+        build = Factory(session)
+        shop = build.shop(photos=1)
         rival = build.attendee()
         build.member(rival, shop.project)
         promo = build.promo(build.discount(shop.operator.id, "fixed", 100), max_uses=1)

@@ -17,19 +17,18 @@ from api.core.security import hash_token
 from api.models import Purchase, ShareLink
 from api.purchases.service import mark_refunded
 from api.settings import get_settings
-from tests.factories import WATERMARK_BYTES, Builder, Shop, make_shop
-from tests.main.test_gallery import _paid_purchase
+from tests.factories import WATERMARK_BYTES, Factory, Shop
 from tests.support.http import bearer
 
 
-def _bought_shop(build: Builder, db: Session) -> Shop:
-    shop = make_shop(build, photos=2, upload=True)
-    _paid_purchase(db, shop, [shop.photos[0].id])
+def _bought_shop(build: Factory) -> Shop:
+    shop = build.shop(photos=2, upload=True)
+    build.paid_purchase(shop.project, shop.buyer, [shop.photos[0].id])
     return shop
 
 
-def test_create_open_and_revoke(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = _bought_shop(build, db)
+def test_create_open_and_revoke(main_api: TestClient, build: Factory, db: Session) -> None:
+    shop = _bought_shop(build)
     photo = shop.photos[0]
     created = main_api.post(
         f"/v1/photos/{photo.id}/shares", json={"expiresInSeconds": 3600}, headers=bearer(shop.buyer.token)
@@ -66,8 +65,8 @@ def test_create_open_and_revoke(main_api: TestClient, build: Builder, db: Sessio
     )
 
 
-def test_default_expiry_and_expired_links(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = _bought_shop(build, db)
+def test_default_expiry_and_expired_links(main_api: TestClient, build: Factory, db: Session) -> None:
+    shop = _bought_shop(build)
     created = main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(shop.buyer.token)).json()
     assert (
         timedelta(days=6, hours=23)
@@ -81,8 +80,8 @@ def test_default_expiry_and_expired_links(main_api: TestClient, build: Builder, 
     assert main_api.get("/v1/shares/unknown-token").status_code == 404
 
 
-def test_only_buyers_share(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = _bought_shop(build, db)
+def test_only_buyers_share(main_api: TestClient, build: Factory) -> None:
+    shop = _bought_shop(build)
     not_bought = main_api.post(f"/v1/photos/{shop.photos[1].id}/shares", headers=bearer(shop.buyer.token))
     assert not_bought.status_code == 403 and not_bought.json()["error"]["code"] == "purchase_required"
     stranger = build.attendee()
@@ -102,8 +101,8 @@ def test_only_buyers_share(main_api: TestClient, build: Builder, db: Session) ->
     )
 
 
-def test_share_validation(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = _bought_shop(build, db)
+def test_share_validation(main_api: TestClient, build: Factory) -> None:
+    shop = _bought_shop(build)
     for body in (
         {"expiresInSeconds": 59},
         {"expiresInSeconds": 31 * 24 * 3600},
@@ -124,9 +123,9 @@ def _share_page(main_api: TestClient, url: str) -> httpx.Response:
 
 
 def test_share_link_opens_a_page_with_the_photo_and_the_event(
-    main_api: TestClient, build: Builder, db: Session
+    main_api: TestClient, build: Factory, db: Session
 ) -> None:
-    shop = _bought_shop(build, db)
+    shop = _bought_shop(build)
     shop.project.name = 'Gala <b>"night"</b>'
     db.commit()
     created = main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(shop.buyer.token)).json()
@@ -153,8 +152,8 @@ def test_share_link_opens_a_page_with_the_photo_and_the_event(
     assert unknown.status_code == 404 and "no longer works" in unknown.text
 
 
-def test_a_refund_ends_the_buyers_share_links(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = _bought_shop(build, db)
+def test_a_refund_ends_the_buyers_share_links(main_api: TestClient, build: Factory, db: Session) -> None:
+    shop = _bought_shop(build)
     created = main_api.post(f"/v1/photos/{shop.photos[0].id}/shares", headers=bearer(shop.buyer.token)).json()
     assert main_api.get(f"/v1/shares/{created['token']}").status_code == 200
     purchase = db.scalars(select(Purchase).where(Purchase.user_id == shop.buyer.id)).one()

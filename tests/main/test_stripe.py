@@ -21,7 +21,7 @@ from api.models import EmailMessage, OutboxMessage, PromoCodeUsage, Purchase, Pu
 from api.purchases.service import process_stripe_event, send_purchase_confirmation
 from api.settings import get_settings
 from api.stack.processes import free_port
-from tests.factories import Builder, Shop, make_shop
+from tests.factories import Factory, Shop
 from tests.support.http import bearer
 from tests.support.stripe import HOOK, deliver, fetch_intent, sign_stripe_payload, stripe_event
 
@@ -34,9 +34,9 @@ def _purchase(main_api: TestClient, shop: Shop, **extra: Any) -> dict[str, Any]:
 
 
 def test_pay_on_localstripe_then_webhook_marks_paid(
-    main_api: TestClient, build: Builder, db: Session, infra: dict[str, str]
+    main_api: TestClient, build: Factory, db: Session, infra: dict[str, str]
 ) -> None:
-    shop = make_shop(build, upload=True)
+    shop = build.shop(upload=True)
     promo = build.promo(build.discount(shop.operator.id, "percentage", 20), max_uses=3)
     created = _purchase(main_api, shop, promoCode=promo.code)
     assert created["totalCents"] == 800
@@ -116,8 +116,8 @@ def test_out_of_order_failed_after_succeeded_then_refund(
     assert purchase.status == "refunded"
 
 
-def test_refund_gives_the_promo_use_back(main_api: TestClient, build: Builder, db: Session) -> None:
-    shop = make_shop(build, upload=True)
+def test_refund_gives_the_promo_use_back(main_api: TestClient, build: Factory, db: Session) -> None:
+    shop = build.shop(upload=True)
     promo = build.promo(build.discount(shop.operator.id, "percentage", 20), max_uses=1, max_uses_per_user=1)
     created = _purchase(main_api, shop, promoCode=promo.code)
     intent_id = created["clientSecret"].split("_secret_")[0]
@@ -189,7 +189,7 @@ def test_bad_signatures_are_400(main_api: TestClient, db: Session) -> None:
 def test_localstripe_delivers_its_own_signed_webhook(live_main_api: str, infra: dict[str, str]) -> None:
     """A real main API on the webhook port, real commits: localstripe's webhook arrives by itself."""
     with session_scope() as session:
-        shop = make_shop(Builder(session), upload=True)
+        shop = Factory(session).shop(upload=True)
     body = {"projectId": str(shop.project.id), "photoIds": [str(shop.photos[0].id)]}
     with httpx.Client(base_url=live_main_api, headers=bearer(shop.buyer.token), timeout=30) as api:
         created = api.post("/v1/purchases", json=body).json()

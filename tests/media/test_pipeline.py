@@ -19,7 +19,7 @@ from api.apps.backoffice import create_app as create_backoffice
 from api.core.storage import default_bucket, s3
 from api.models import OutboxMessage, Photo, PhotoTag, ProjectMember, Selfie
 from api.settings import get_settings
-from tests.factories import seed_tenant, seed_user
+from tests.factories import Factory
 from tests.support.http import bearer, put, wait_until
 from tests.support.images import FACE_IMAGES, exif_with_gps, jpeg_bytes
 
@@ -52,7 +52,7 @@ def _object(key: str) -> bytes | None:
 
 
 def test_photo_pipeline_end_to_end_then_delete(live_media: TestClient, committed: Session) -> None:
-    t = seed_tenant(committed, timezone="Europe/Paris")
+    t = Factory(committed).tenant(timezone="Europe/Paris")
     photo_id = _upload(
         live_media, t.photographer_token, t.project.id, jpeg_bytes((1200, 900), exif_with_gps())
     )
@@ -92,7 +92,7 @@ def test_photo_pipeline_end_to_end_then_delete(live_media: TestClient, committed
 
 
 def test_png_without_exif_is_ready(live_media: TestClient, committed: Session) -> None:
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     photo_id = _upload(
         live_media, t.photographer_token, t.project.id, jpeg_bytes((640, 480), fmt="PNG"), "image/png"
     )
@@ -103,7 +103,7 @@ def test_png_without_exif_is_ready(live_media: TestClient, committed: Session) -
 
 
 def test_corrupt_image_fails_with_a_reason(live_media: TestClient, committed: Session) -> None:
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     data = jpeg_bytes()[:3000]  # truncated JPEG
     photo_id = _upload(live_media, t.photographer_token, t.project.id, data)
     live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
@@ -129,7 +129,7 @@ def test_storage_down_during_a_job_is_retried(
         return real_read(bucket, key)
 
     monkeypatch.setattr(pipeline, "read_object", flaky)
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
     live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
     photo = wait_until(_settled(live_media, t.photographer_token, photo_id))
@@ -153,7 +153,7 @@ def test_unexpected_error_is_retried_then_fails_with_a_reason(
 
     monkeypatch.setattr(pipeline, "generate_watermark", broken)
     monkeypatch.setattr(tasks, "UNEXPECTED_RETRIES", 2)  # 1 s, 2 s
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes((640, 480)))
     live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
     photo = wait_until(_settled(live_media, t.photographer_token, photo_id), what="photo failed")
@@ -169,7 +169,7 @@ def test_reconciler_requeues_photos_stuck_in_processing(live_media: TestClient, 
 
     from api.media.reconciler import reconcile_uploads
 
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     stale_s = get_settings().processing_stale_after_s
     started = {
         "stuck": datetime.now(UTC) - timedelta(seconds=stale_s + 60),
@@ -210,7 +210,7 @@ def test_broker_down_keeps_the_job_in_the_outbox(
     def down(*_: Any, **__: Any) -> None:
         raise OperationalError("Error 111 connecting to the broker. Connection refused.")
 
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
     monkeypatch.setattr(api.jobs.worker, "publish", down)
     done = live_media.post(f"/v1/photos/{photo_id}/complete", headers=bearer(t.photographer_token))
@@ -229,7 +229,7 @@ def test_broker_down_keeps_the_job_in_the_outbox(
 def test_completion_signalled_three_ways_enqueues_once(live_media: TestClient, committed: Session) -> None:
     from api.media.reconciler import reconcile_uploads
 
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     photo_id = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
     key = f"photos/{t.project.id}/{photo_id}/original.jpg"
     event = {"Records": [{"s3": {"bucket": {"name": default_bucket()}, "object": {"key": key}}}]}
@@ -254,7 +254,7 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
 
     from api.media.reconciler import reconcile_uploads
 
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     present = _upload(live_media, t.photographer_token, t.project.id, jpeg_bytes())
     never = live_media.post(
         "/v1/photos/upload-url", json={"projectId": str(t.project.id)}, headers=bearer(t.photographer_token)
@@ -272,8 +272,10 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
 
 @pytest.mark.skipif(not FACE_IMAGES.is_dir(), reason="the shared face photos are not present")
 def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, committed: Session) -> None:
-    t = seed_tenant(committed)
-    user, token = seed_user(committed, t.project, consent=True)
+    build = Factory(committed)
+    t = build.tenant()
+    guest = build.attendee(t.project, consent=True)
+    user, token = guest.user, guest.token
     selfie = live_media.post("/v1/selfie/upload-url", headers=bearer(token)).json()
     put(selfie["uploadUrl"], (FACE_IMAGES / "img1.jpg").read_bytes(), "image/jpeg")  # person p01
     assert (
@@ -323,7 +325,7 @@ def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, commit
 
 
 def test_selfie_without_a_face_is_rejected(live_media: TestClient, committed: Session) -> None:
-    _, token = seed_user(committed, consent=True)
+    token = Factory(committed).attendee(consent=True).token
     selfie = live_media.post("/v1/selfie/upload-url", headers=bearer(token)).json()
     put(selfie["uploadUrl"], jpeg_bytes((640, 480)), "image/jpeg")
     live_media.post(f"/v1/selfie/{selfie['selfieId']}/complete", headers=bearer(token))
@@ -342,7 +344,7 @@ def test_reconciler_aborts_stale_multipart_uploads(live_media: TestClient, commi
     from api.media.reconciler import reconcile_uploads
     from api.models import UploadSession
 
-    t = seed_tenant(committed)
+    t = Factory(committed).tenant()
     photo_id = live_media.post(
         "/v1/photos/upload-url", json={"projectId": str(t.project.id)}, headers=bearer(t.photographer_token)
     ).json()["photoId"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -23,10 +22,9 @@ from api.consent.service import has_active_consent, revoke_biometric_consent
 from api.core.db import get_engine, get_sessionmaker
 from api.models import Face, OutboxMessage, Photo, PhotoTag, Project
 from api.processing.matching import cluster_faces, rematch_project
-from tests.factories import Tenant, seed_selfie, seed_tenant, seed_user
+from tests.factories import Factory, Tenant
 from tests.support.http import bearer, wait_until
 from vision.serve.convert import match_response
-from wairo_contracts.keys import photo_key
 from wairo_contracts.vision import MatchRequest, MatchResponse
 
 MODEL = "dlib-resnet-128"
@@ -46,38 +44,17 @@ def _matcher(calls: list[MatchRequest]) -> Any:
     return match
 
 
-def _photo(session: Session, project: Project, faces: list[np.ndarray], status: str = "ready") -> Photo:
-    photo_id = uuid.uuid4()
-    photo = Photo(
-        id=photo_id,
-        project_id=project.id,
-        status=status,
-        original_key=photo_key(project.id, photo_id),
-        content_type="image/jpeg",
-        upload_expires_at=datetime.now(UTC) + timedelta(hours=1),
-    )
-    session.add(photo)
-    session.flush()
+def _photo(build: Factory, project: Project, faces: list[np.ndarray], status: str = "ready") -> Photo:
+    photo = build.photo(project, status=status)
     for vector in faces:
-        session.add(
-            Face(
-                photo_id=photo.id,
-                project_id=project.id,
-                box=[0, 0, 50, 50],
-                score=1.0,
-                quality=1.0,
-                model=MODEL,
-                embedding_128=vector.tolist(),
-            )
-        )
-    session.flush()
+        build.face(photo, vector.tolist(), MODEL)
     return photo
 
 
-def _guest(session: Session, project: Project, vector: np.ndarray, consent: bool = True) -> uuid.UUID:
-    user, _ = seed_user(session, project, consent=consent)
-    seed_selfie(session, user.id, model=MODEL, embedding_128=vector.tolist())
-    return user.id
+def _guest(build: Factory, project: Project, vector: np.ndarray, consent: bool = True) -> uuid.UUID:
+    guest = build.attendee(project, consent=consent)
+    build.selfie(guest, model=MODEL, embedding_128=vector.tolist())
+    return guest.id
 
 
 def _live_tags(session: Session, project: Project) -> set[tuple[uuid.UUID, uuid.UUID, str]]:
@@ -93,17 +70,17 @@ def _face_of(session: Session, photo: Photo) -> uuid.UUID:
     return session.scalars(select(Face.id).where(Face.photo_id == photo.id)).one()
 
 
-def test_rematch_replaces_auto_tags_and_keeps_confirmed_ones(db: Session) -> None:
-    t = seed_tenant(db)
+def test_rematch_replaces_auto_tags_and_keeps_confirmed_ones(build: Factory, db: Session) -> None:
+    t = build.tenant()
     ana_face, ben_face, cy_face = _unit(), _unit(), _unit()
-    ana = _guest(db, t.project, ana_face)
-    ben = _guest(db, t.project, ben_face)
-    _guest(db, t.project, cy_face, consent=False)  # no biometric consent: never matched
-    both = _photo(db, t.project, [ana_face + 0.01, ben_face + 0.01, _unit()])
-    ana_only = _photo(db, t.project, [ana_face + 0.01])
-    cy_only = _photo(db, t.project, [cy_face])
-    stranger = _photo(db, t.project, [_unit()])
-    _photo(db, t.project, [ben_face], status="processing")  # not ready: not matched yet
+    ana = _guest(build, t.project, ana_face)
+    ben = _guest(build, t.project, ben_face)
+    _guest(build, t.project, cy_face, consent=False)  # no biometric consent: never matched
+    both = _photo(build, t.project, [ana_face + 0.01, ben_face + 0.01, _unit()])
+    ana_only = _photo(build, t.project, [ana_face + 0.01])
+    cy_only = _photo(build, t.project, [cy_face])
+    stranger = _photo(build, t.project, [_unit()])
+    _photo(build, t.project, [ben_face], status="processing")  # not ready: not matched yet
     # Stale state, as a threshold change would leave it: a wrong auto tag, a missing one, and a
     # tag a person confirmed (which the re-match must not touch even though it "disagrees").
     db.add_all(
@@ -113,9 +90,9 @@ def test_rematch_replaces_auto_tags_and_keeps_confirmed_ones(db: Session) -> Non
             PhotoTag(photo_id=ana_only.id, user_id=ana, face_id=None, source="auto", distance=0.5),
         ]
     )
-    other = seed_tenant(db)  # another tenant's project and tags stay as they are
-    other_guest = _guest(db, other.project, ana_face)
-    other_photo = _photo(db, other.project, [_unit()])
+    other = build.tenant()  # another tenant's project and tags stay as they are
+    other_guest = _guest(build, other.project, ana_face)
+    other_photo = _photo(build, other.project, [_unit()])
     db.add(PhotoTag(photo_id=other_photo.id, user_id=other_guest, source="auto"))
     db.flush()
 
@@ -145,9 +122,9 @@ def test_rematch_replaces_auto_tags_and_keeps_confirmed_ones(db: Session) -> Non
     assert len(_live_tags(db, t.project)) == 4
 
 
-def test_rematch_of_a_project_without_selfies_asks_nothing(db: Session) -> None:
-    t = seed_tenant(db)
-    _photo(db, t.project, [_unit()])
+def test_rematch_of_a_project_without_selfies_asks_nothing(build: Factory, db: Session) -> None:
+    t = build.tenant()
+    _photo(build, t.project, [_unit()])
     calls: list[MatchRequest] = []
     assert rematch_project(db, t.project.id, _matcher(calls)).as_dict() == {
         "members": 0,
@@ -175,8 +152,8 @@ def _jobs(db: Session, *projects: Any) -> list[Any]:
     )
 
 
-def test_operator_triggers_one_rematch_job(backoffice: TestClient, db: Session) -> None:
-    t = seed_tenant(db)
+def test_operator_triggers_one_rematch_job(backoffice: TestClient, build: Factory, db: Session) -> None:
+    t = build.tenant()
     first = _rematch(backoffice, t, t.project.id)
     assert first.status_code == 202
     assert first.json() == {"projectId": str(t.project.id), "status": "queued"}
@@ -185,11 +162,11 @@ def test_operator_triggers_one_rematch_job(backoffice: TestClient, db: Session) 
 
 
 def test_jobs_of_a_project_with_dedicated_workers_go_to_its_queue(
-    backoffice: TestClient, db: Session
+    backoffice: TestClient, build: Factory, db: Session
 ) -> None:
     from wairo_contracts.project import queue_name
 
-    shared, dedicated = seed_tenant(db), seed_tenant(db, dedicated_workers=2)
+    shared, dedicated = build.tenant(), build.tenant(dedicated_workers=2)
     for tenant in (shared, dedicated):
         assert _rematch(backoffice, tenant, tenant.project.id).status_code == 202
     queues: dict[str, str | None] = dict(
@@ -208,8 +185,10 @@ def test_jobs_of_a_project_with_dedicated_workers_go_to_its_queue(
     }
 
 
-def test_rematch_is_refused_outside_the_operators_projects(backoffice: TestClient, db: Session) -> None:
-    mine, theirs = seed_tenant(db), seed_tenant(db)
+def test_rematch_is_refused_outside_the_operators_projects(
+    backoffice: TestClient, build: Factory, db: Session
+) -> None:
+    mine, theirs = build.tenant(), build.tenant()
     assert _rematch(backoffice, mine, theirs.project.id).status_code == 404
     assert _rematch(backoffice, mine, uuid.uuid4()).status_code == 404
     photographer = backoffice.post(
@@ -239,10 +218,11 @@ def test_revocation_racing_matching_leaves_no_live_auto_tag(
     """Two real connections: one holds its transaction open after matching (or revoking), the
     other runs the opposite in a thread meanwhile; once both committed the revoked user has no live
     auto tag, whichever went first."""
-    t = seed_tenant(committed)
+    live = Factory(committed)
+    t = live.tenant()
     face = _unit()
-    user_id = _guest(committed, t.project, face)
-    _photo(committed, t.project, [face + 0.01])
+    user_id = _guest(live, t.project, face)
+    _photo(live, t.project, [face + 0.01])
     committed.commit()
 
     def matching(session: Session) -> None:

@@ -4,7 +4,6 @@ the moto S3 server, presigned URLs fetched over HTTP."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,9 +15,9 @@ from api.core.storage import default_bucket, ensure_bucket, s3
 from api.jobs.outbox import relay_pending
 from api.media.retention import retained_key
 from api.media.service import VARIANTS, photo_key
-from api.models import Photo, PricingRule, Project, Purchase, PurchaseDownload, PurchaseItem
+from api.models import Photo, Project, Purchase, PurchaseDownload, PurchaseItem
 from api.purchases.service import mark_canceled, mark_paid, mark_refunded
-from tests.factories import Tenant, seed_tenant, seed_user
+from tests.factories import Factory, Tenant
 from tests.support.http import bearer, wait_until
 
 
@@ -38,20 +37,17 @@ def _stored_photo(session: Session, t: Tenant, bucket: str, name: str) -> Photo:
     photo_id = uuid.uuid4()
     for key in _keys(photo_id, t.project.id):
         s3().put_object(Bucket=bucket, Key=key, Body=f"{key}:{'x' * 2048}".encode(), ContentType="image/jpeg")
-    photo = Photo(
+    photo = Factory(session).photo(
+        t.project,
         id=photo_id,
-        project_id=t.project.id,
         photographer_id=t.photographer.id,
-        status="ready",
         original_key=photo_key(t.project.id, photo_id),
         file_name=name,
-        content_type="image/jpeg",
         size_bytes=2048,
         variants={n: photo_key(t.project.id, photo_id, n) for n in VARIANTS},
-        upload_expires_at=datetime.now(UTC) + timedelta(minutes=10),
+        width=None,
+        height=None,
     )
-    session.add(photo)
-    session.commit()
     session.expunge(photo)  # a plain record: the tests delete its row
     return photo
 
@@ -59,15 +55,14 @@ def _stored_photo(session: Session, t: Tenant, bucket: str, name: str) -> Photo:
 def _shop(session: Session, bucket: str | None = None) -> tuple[Tenant, list[Photo], str]:
     """A live project (in `bucket` when given) with two stored photos, priced 500 cents, and a
     member; returns the tenant, the photos and the member's token."""
-    t = seed_tenant(session)
+    build = Factory(session)
+    t = build.tenant()
     if bucket is not None:
         ensure_bucket(bucket)
         session.get_one(Project, t.project.id).bucket = bucket
-    session.add(PricingRule(operator_id=t.operator.id, price_per_photo_cents=500))
-    session.commit()
+    build.price(t.operator, 500)
     photos = [_stored_photo(session, t, bucket or default_bucket(), n) for n in ("bought.jpg", "other.jpg")]
-    _, token = seed_user(session, t.project)
-    return t, photos, token
+    return t, photos, build.attendee(t.project).token
 
 
 def _buy(session: Session, main: TestClient, token: str, t: Tenant, photo: Photo) -> uuid.UUID:
@@ -173,7 +168,7 @@ def test_refund_keeps_an_object_another_buyer_holds(
     live_media: TestClient, live_main: TestClient, committed: Session
 ) -> None:
     t, (bought, _), token = _shop(committed)
-    _, second_token = seed_user(committed, t.project)
+    second_token = Factory(committed).attendee(t.project).token
     first_purchase = _buy(committed, live_main, token, t, bought)
     _buy(committed, live_main, second_token, t, bought)
     path = f"/v1/operators/me/projects/{t.project.id}/photos/{bought.id}"

@@ -3,9 +3,7 @@ queue (`wairo.project.<id>`), whichever call site enqueued it; the rest stay on 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -16,7 +14,7 @@ from api.jobs.outbox import enqueue_job
 from api.jobs.routing import PROJECT_JOBS
 from api.jobs.worker import celery_app
 from api.models import OutboxMessage, Photo, Project, User
-from tests.factories import Builder, seed_selfie, seed_tenant, seed_user
+from tests.factories import Factory
 from tests.support.http import bearer
 from wairo_contracts.project import queue_name
 
@@ -43,36 +41,21 @@ PAYLOADS: dict[str, Payload] = {
 }
 
 
-def _photo(db: Session, project: Project, status: str = "ready") -> Photo:
-    photo = Photo(
-        project_id=project.id,
-        status=status,
-        original_key=f"photos/{project.id}/{uuid.uuid4()}/original.jpg",
-        content_type="image/jpeg",
-        size_bytes=5000,
-        upload_expires_at=datetime.now(UTC),
-        jobs_enqueued_at=datetime.now(UTC),
-    )
-    db.add(photo)
-    db.commit()
-    return photo
-
-
 def _queue(db: Session, dedup_key: str) -> str | None:
     (queue,) = db.scalars(select(OutboxMessage.queue).where(OutboxMessage.dedup_key == dedup_key)).all()
     return queue
 
 
-def test_every_task_is_routed_and_project_jobs_reach_the_projects_queue(db: Session) -> None:
+def test_every_task_is_routed_and_project_jobs_reach_the_projects_queue(build: Factory, db: Session) -> None:
     celery_app.loader.import_default_modules()
     registered = {name for name in celery_app.tasks if not name.startswith("celery.")}
     assert registered == set(PROJECT_JOBS) | set(SHARED_TASKS)  # a new task must be classified
     assert set(PAYLOADS) == set(PROJECT_JOBS)
 
-    dedicated, shared = seed_tenant(db, dedicated_workers=2), seed_tenant(db)
-    user, _ = seed_user(db)
+    dedicated, shared = build.tenant(dedicated_workers=2), build.tenant()
+    user = build.user()
     for tenant in (dedicated, shared):
-        photo = _photo(db, tenant.project)
+        photo = build.uploaded_photo(tenant)
         for task, payload in PAYLOADS.items():
             key = f"routing:{task}:{tenant.project.id}"
             enqueue_job(db, task, payload(tenant.project, photo, user), dedup_key=key)
@@ -86,12 +69,12 @@ def test_every_task_is_routed_and_project_jobs_reach_the_projects_queue(db: Sess
 
 
 def test_call_sites_send_a_dedicated_projects_jobs_to_its_queue(
-    media: TestClient, main_api: TestClient, db: Session
+    media: TestClient, main_api: TestClient, build: Factory, db: Session
 ) -> None:
     """The call sites that used the shared queue: `:retry`, and `cluster_faces` after a join."""
-    tenant = seed_tenant(db, dedicated_workers=1, type="public")
+    tenant = build.tenant(dedicated_workers=1, type="public")
     expected = queue_name(str(tenant.project.id))
-    failed = _photo(db, tenant.project, status="failed")
+    failed = build.uploaded_photo(tenant, status="failed")
     assert (
         media.post(f"/v1/photos/{failed.id}:retry", headers=bearer(tenant.operator_token)).status_code == 202
     )
@@ -100,9 +83,8 @@ def test_call_sites_send_a_dedicated_projects_jobs_to_its_queue(
     )
     assert (retry.task, retry.queue) == ("process_photo", expected)
 
-    me = Builder(db).attendee()
-    seed_selfie(db, me.id)
-    db.commit()
+    me = build.attendee()
+    build.selfie(me)
     body = {"projectId": str(tenant.project.id), "termsAccepted": True}
     assert main_api.post("/v1/qr/join", json=body, headers=bearer(me.token)).status_code == 201
     matching = db.scalars(

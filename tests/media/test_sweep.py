@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from api.core.storage import default_bucket, s3
 from api.media.sweep import sweep_page
-from api.models import Selfie, StorageSweepCursor
+from api.models import StorageSweepCursor
 from api.settings import get_settings
-from tests.factories import seed_user
+from tests.factories import Factory
 from tests.support.http import bearer, put, wait_until
 
 
@@ -28,16 +28,7 @@ def _put(key: str) -> datetime:
 
 def _claim(session: Session, user_id: uuid.UUID, key: str) -> None:
     """An approved selfie row that claims the object."""
-    session.add(
-        Selfie(
-            user_id=user_id,
-            object_key=key,
-            content_type="image/jpeg",
-            status="approved",
-            upload_expires_at=datetime.now(UTC),
-        )
-    )
-    session.commit()
+    Factory(session).selfie(user_id, object_key=key, upload_expires_at=datetime.now(UTC))
 
 
 def _exists(key: str) -> bool:
@@ -47,7 +38,7 @@ def _exists(key: str) -> bool:
 def test_reconciler_sweeps_one_page_per_run_with_its_cursor(
     infra: dict[str, str], committed: Session
 ) -> None:
-    user, _ = seed_user(committed)
+    user = Factory(committed).user()
     prefix = f"selfies/{user.id}/"
     orphan, kept, second_orphan, young = (f"{prefix}{n}.jpg" for n in ("a", "b", "c", "d"))
     for key in (orphan, kept, second_orphan):
@@ -81,7 +72,7 @@ def test_selfie_uploaded_after_consent_revoked_is_swept(
     from api.apps.main import create_app
 
     main = TestClient(create_app(), raise_server_exceptions=False)
-    _, token = seed_user(committed, consent=True)
+    token = Factory(committed).attendee(consent=True).token
     issued = live_media.post(
         "/v1/selfie/upload-url", json={"contentType": "image/jpeg"}, headers=bearer(token)
     )
@@ -100,7 +91,7 @@ def test_selfie_uploaded_after_consent_revoked_is_swept(
 
 
 def test_claimed_and_unswept_objects_are_never_swept(infra: dict[str, str], committed: Session) -> None:
-    user, _ = seed_user(committed)
+    user = Factory(committed).user()
     key = f"selfies/{user.id}/{uuid.uuid4()}.jpg"
     _put(key)
     _claim(committed, user.id, key)

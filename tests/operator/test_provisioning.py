@@ -5,7 +5,7 @@ Creating a project, changing its status and deleting it queue `sync_project_reso
 project's `Project` CR; the real operator reconciles it to Ready; the CR's phase and quota come
 back to the project row, and the media API enforces that quota.
 
-kmock gaps met here besides those in conftest.py: a real API server assigns
+kmock gaps met here besides those in tests/support/kube.py: a real API server assigns
 metadata.resourceVersion/uid/generation on create; kmock does not, and kopf needs them, so the CR
 client used here adds them on create (`KmockCRClient`). kmock also ignores label selectors; the
 backoffice re-checks the label of every listed CR itself, which this test relies on.
@@ -30,6 +30,8 @@ from api.provisioning import get_provisioner
 from api.provisioning.kubernetes import GIB, KubernetesProvisioner, cr_client, sync_all, sync_project
 from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
+from tests.factories import Factory
+from tests.support.apps import client_for
 from tests.support.http import bearer
 from wairo_contracts.project import build_project_resource, resource_name
 from wairo_operator.handlers import ProjectOperator
@@ -150,13 +152,11 @@ def test_project_lifecycle_drives_its_custom_resource(
 
 
 def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
-    db: Session, crs: KmockCRClient, wait: Callable[..., Any]
+    build: Factory, db: Session, crs: KmockCRClient, wait: Callable[..., Any]
 ) -> None:
     from api.apps.media import create_app
-    from tests.factories import seed_tenant
-    from tests.support.apps import client_for
 
-    tenant = seed_tenant(db)
+    tenant = build.tenant()
     assert sync_project(db, tenant.project.id, crs) == "created"
     media = client_for(create_app(), db)
 
@@ -176,10 +176,10 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
     wait(lambda: crs.get(resource_name(str(tenant.project.id))) is None, timeout=60)
 
 
-def test_sync_all_creates_missing_and_deletes_orphaned_resources(db: Session, crs: KmockCRClient) -> None:
-    from tests.factories import seed_tenant
-
-    tenant = seed_tenant(db)  # a project whose CR was never made (e.g. the cluster was down)
+def test_sync_all_creates_missing_and_deletes_orphaned_resources(
+    build: Factory, db: Session, crs: KmockCRClient
+) -> None:
+    tenant = build.tenant()  # a project whose CR was never made (e.g. the cluster was down)
     orphan_id = str(uuid.uuid4())  # a CR the backoffice made for a project that no longer exists
     orphan = build_project_resource(orphan_id, str(uuid.uuid4()), "Gone", "closed")
     crs.create(orphan)
@@ -204,10 +204,9 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
     """A project row locked by a request in flight is skipped by the periodic sync, and its CR is
     not mistaken for an orphan (committed data: the lock must come from another transaction)."""
     from api.core.db import get_sessionmaker, session_scope
-    from tests.factories import seed_tenant
 
     with session_scope() as session:
-        tenant = seed_tenant(session)
+        tenant = Factory(session).tenant()
         assert sync_project(session, tenant.project.id, crs) == "created"
     name = resource_name(str(tenant.project.id))
     request = get_sessionmaker()()
@@ -225,16 +224,14 @@ def test_sync_all_leaves_a_busy_projects_resource_alone(infra: dict[str, str], c
             session.execute(delete(Project).where(Project.id == tenant.project.id))
 
 
-def test_unreachable_cluster_is_a_retryable_error(db: Session, k8s_enabled: None) -> None:
+def test_unreachable_cluster_is_a_retryable_error(build: Factory, db: Session, k8s_enabled: None) -> None:
     from kubernetes import client
-
-    from tests.factories import seed_tenant
 
     configuration = client.Configuration()
     configuration.host = "http://127.0.0.1:9"  # discard port: nothing listens
     configuration.retries = 0
     unreachable = ProjectCRClient(client.ApiClient(configuration))
-    tenant = seed_tenant(db)
+    tenant = build.tenant()
     with pytest.raises(HTTPError):
         sync_project(db, tenant.project.id, unreachable)
     assert db.get(Project, tenant.project.id).provisioning_phase == "Pending"  # type: ignore[union-attr]

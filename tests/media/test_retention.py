@@ -65,15 +65,20 @@ def _shop(session: Session, bucket: str | None = None) -> tuple[Tenant, list[Pho
     return t, photos, build.attendee(t.project).token
 
 
-def _buy(session: Session, main: TestClient, token: str, t: Tenant, photo: Photo) -> uuid.UUID:
-    """A purchase made through the API and marked paid as the Stripe webhook does."""
+def _start_purchase(main: TestClient, token: str, t: Tenant, photo: Photo) -> uuid.UUID:
+    """A purchase of `photo` made through the API (pending until paid or canceled)."""
     response = main.post(
         "/v1/purchases",
         json={"projectId": str(t.project.id), "photoIds": [str(photo.id)]},
         headers=bearer(token),
     )
     assert response.status_code == 201, response.text
-    purchase_id = uuid.UUID(response.json()["purchaseId"])
+    return uuid.UUID(response.json()["purchaseId"])
+
+
+def _buy(session: Session, main: TestClient, token: str, t: Tenant, photo: Photo) -> uuid.UUID:
+    """A purchase made through the API and marked paid as the Stripe webhook does."""
+    purchase_id = _start_purchase(main, token, t, photo)
     assert mark_paid(session, session.get_one(Purchase, purchase_id))
     session.commit()
     return purchase_id
@@ -186,13 +191,7 @@ def test_a_canceled_checkout_releases_the_retained_copy_it_held(
     """A pending purchase holds a deleted photo's copy (its payment may still land); once it is
     canceled nothing holds it and the copy is purged."""
     t, (photo, _), token = _shop(committed)
-    started = live_main.post(
-        "/v1/purchases",
-        json={"projectId": str(t.project.id), "photoIds": [str(photo.id)]},
-        headers=bearer(token),
-    )
-    assert started.status_code == 201, started.text
-    purchase_id = uuid.UUID(started.json()["purchaseId"])
+    purchase_id = _start_purchase(live_main, token, t, photo)
     path = f"/v1/operators/me/projects/{t.project.id}/photos/{photo.id}"
     assert live_media.delete(path, headers=bearer(t.operator_token)).status_code == 204
     assert _object(default_bucket(), retained_key(photo.id)) is not None

@@ -1,32 +1,23 @@
-"""`wairo` command: up (the embedded stack), demo (an event end to end), migrate (prestart step)."""
+"""`wairo` command of the API deployable: migrate (the prestart step of every API and worker release).
+
+The embedded stack and the demo are development tools: `wairo-dev up`, `wairo-dev demo` (the `dev`
+extra, `devtools/wairo_dev`).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from api.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wairo", description=__doc__)
-    parser.add_argument("--data-dir", type=Path, default=None, help="state of the embedded stack")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start every component locally and wait for Ctrl-C")
-    sub.add_parser("demo", help="start the stack, run an event end to end over HTTP, stop")
     sub.add_parser("migrate", help="alembic upgrade head on WAIRO_DATABASE_URL")
-    args = parser.parse_args(argv)
-    data_dir = (args.data_dir or Path(get_settings().data_dir)).resolve()
+    parser.parse_args(argv)
 
-    if args.command == "up":
-        from api.stack.stack import main_up
-
-        return main_up(data_dir)
-    if args.command == "demo":
-        from api.demo.run import main_demo
-
-        return main_demo(data_dir)
     from api.migrate import upgrade
 
     url = get_settings().database_url

@@ -14,7 +14,7 @@ from wairo_contracts.storage import S3Settings
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
 DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_wairo"
 DEV_STORAGE_EVENTS_SECRET = "dev-only-storage-events-secret"
-# The main API's port in development (`wairo up`); it serves the pages the platform's links open.
+# The main API's port in development (`wairo-dev up`); it serves the pages the platform's links open.
 DEV_MAIN_API_PORT = 3002
 _PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_WEBHOOK_SECRET, DEV_STORAGE_EVENTS_SECRET, "changeme", ""}
 
@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     data_dir: str = ".data"
 
-    # PostgreSQL + pgvector. Empty: the embedded pgserver in `data_dir` (see api.stack).
+    # PostgreSQL + pgvector. Empty: the embedded pgserver in `data_dir` (see wairo_dev.stack).
     database_url: str = ""
     db_pool_size: int = 10
 

@@ -5,12 +5,12 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN apt-get update && apt-get install -y --no-install-recommends build-essential && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY pyproject.toml requirements.lock README.md ./
+# Only the API's packages (contracts/ and api/) and its extra: no ray, dlib, onnxruntime or kopf.
+COPY pyproject.toml setup.py requirements.lock README.md ./
+COPY contracts ./contracts
 COPY api ./api
-COPY vision ./vision
-COPY operator ./operator
 RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install -c requirements.lock .
+ && /opt/venv/bin/pip install -c requirements.lock '.[api]'
 
 FROM python:3.11-slim-bookworm
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 WAIRO_ENV=production

@@ -15,13 +15,13 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --gid 10001 wairo && useradd --uid 10001 --gid 10001 --create-home --shell /bin/bash wairo
 WORKDIR /src
-COPY pyproject.toml requirements.lock README.md ./
-COPY api ./api
+# Only the vision service's packages (contracts/ and vision/) and its extras: no API, no SQLAlchemy, no kopf.
+COPY pyproject.toml setup.py requirements.lock README.md ./
+COPY contracts ./contracts
 COPY vision ./vision
-COPY operator ./operator
 # onnxruntime (CPU) is replaced by onnxruntime-gpu: both provide the `onnxruntime` module.
 RUN python3.11 -m venv /opt/venv \
- && pip install -c requirements.lock '.[gpu]' \
+ && pip install -c requirements.lock '.[vision,gpu]' \
  && pip uninstall -y onnxruntime && pip install --force-reinstall --no-deps -c requirements.lock onnxruntime-gpu \
  && rm -rf /src
 WORKDIR /home/wairo

@@ -206,7 +206,7 @@ def test_the_rate_limiter_fails_open_when_valkey_is_down(
     import redis
 
     from api.core import ratelimit
-    from api.stack.processes import free_port
+    from wairo_dev.stack.processes import free_port
 
     user = make_user()
     dead = redis.Redis.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=1)

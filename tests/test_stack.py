@@ -1,4 +1,4 @@
-"""`wairo up` as it runs: every component a real process, the three APIs answering /readyz."""
+"""`wairo-dev up` as it runs: every component a real process, the three APIs answering /readyz."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.stack.processes import StackError, free_port
-from api.stack.stack import Stack, StackConfig
+from wairo_dev.stack.processes import StackError, free_port
+from wairo_dev.stack.stack import Stack, StackConfig
 
 
 def _config(data_dir: Path) -> StackConfig:

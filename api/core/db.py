@@ -38,7 +38,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
 def get_engine() -> Engine:
     settings = get_settings()
     if not settings.database_url:
-        raise RuntimeError("WAIRO_DATABASE_URL is not set (`wairo up` sets it for the embedded Postgres)")
+        raise RuntimeError("WAIRO_DATABASE_URL is not set (`wairo-dev up` sets it for the embedded Postgres)")
     return make_engine(settings.database_url, settings.db_pool_size)
 
 

@@ -32,9 +32,9 @@ from types import FrameType
 
 from sqlalchemy.orm import Session
 
-from api.stack.components import HOST
-from api.stack.processes import Child, StackError, Supervisor, free_port, wait_for
 from bench.api.load import LoadResult, Target, build_request, fetch_once, run_load
+from wairo_dev.stack.components import HOST
+from wairo_dev.stack.processes import Child, StackError, Supervisor, free_port, wait_for
 
 # The rate limit on upload URLs (100 per photographer per minute) is lifted to this for the run, so
 # that every request takes the success path; the limit's check (a Valkey INCR) still runs.
@@ -330,7 +330,7 @@ def measure(args: argparse.Namespace, stack_sup: Supervisor) -> dict[str, list[L
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from api.stack.stack import Stack, StackConfig
+    from wairo_dev.stack.stack import Stack, StackConfig
 
     signal.signal(signal.SIGTERM, _terminate)
     for key in ("DATABASE_URL", "S3_ENDPOINT", "BROKER_URL", "STRIPE_API_BASE", "VISION_URL"):

@@ -146,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
 
-    from api.stack import components
-    from api.stack.processes import free_port
-    from api.stack.stack import Stack, StackConfig
     from bench.pipeline.vision_server import VisionServer
+    from wairo_dev.stack import components
+    from wairo_dev.stack.processes import free_port
+    from wairo_dev.stack.stack import Stack, StackConfig
 
     print(f"Generating {args.photos} photos of {width}x{height}…", flush=True)
     photos = make_photos(args.photos, (width, height))

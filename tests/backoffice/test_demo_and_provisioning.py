@@ -11,9 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.demo import accounts
-from api.demo.backoffice import operator_setup
-from api.demo.client import Api
 from api.models import Project, ProjectMember, TermsVersion
 from api.provisioning import LocalProvisioner, get_provisioner
 from api.provisioning import local as local_provisioning
@@ -22,6 +19,10 @@ from api.settings import get_settings
 from tests.backoffice.calls import make_project
 from tests.factories import Factory
 from tests.support.http import bearer
+from tests.support.images import FACES_DIR
+from wairo_dev.demo import accounts, media
+from wairo_dev.demo.backoffice import operator_setup
+from wairo_dev.demo.client import Api
 
 
 def test_operator_setup_chapter(backoffice: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,6 +44,12 @@ def test_operator_setup_chapter(backoffice: TestClient, capsys: pytest.CaptureFi
     assert len(backoffice.get(f"/v1/projects/{project['id']}/invites", headers=headers).json()) == 2
     out = capsys.readouterr().out
     assert "== Operator setup" in out and "invites: 2 queued, 0 skipped" in out and "analytics:" in out
+
+
+def test_the_demo_uploads_the_shared_faces() -> None:
+    """The demo's photos are the labelled faces beside the repository (it falls back to generated
+    images without them)."""
+    assert media.FACES == FACES_DIR
 
 
 def test_members_keep_the_terms_version_they_accepted(

@@ -40,8 +40,8 @@ from api.core.db import make_engine
 from api.migrate import upgrade
 from api.models import Face, OutboxMessage, Photo
 from api.settings import Settings
-from api.stack import components as c
-from api.stack.processes import Child, Supervisor, free_port, wait_for
+from wairo_dev.stack import components as c
+from wairo_dev.stack.processes import Child, Supervisor, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"

@@ -8,13 +8,13 @@ import uuid
 import httpx
 from sqlalchemy import func, select
 
-from api.demo.attendee import pay_with_test_card
 from api.models import EmailMessage, Purchase, PurchaseDownload, StripeEvent
 from tests.factories import Factory, Tenant
 from tests.faults.flows import assert_processed_once, complete, presign, put_original, upload, wait_settled
 from tests.faults.harness import FaultStack
 from tests.support.http import bearer, wait_until
 from tests.support.images import jpeg_bytes
+from wairo_dev.demo.attendee import pay_with_test_card
 
 
 def _queued(faults: FaultStack, task_id: str) -> bool:

@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from api.demo.attendee import pay_with_test_card
 from api.models import PromoCode, PromoCodeUsage, Purchase, PurchaseDownload
 from api.settings import get_settings
 from tests.factories import Attendee, Factory, Shop
 from tests.support.http import bearer
 from tests.support.stripe import deliver, fetch_intent
+from wairo_dev.demo.attendee import pay_with_test_card
 
 
 def _post(main_api: TestClient, shop: Shop, buyer: Attendee | None = None, **extra: Any) -> httpx.Response:

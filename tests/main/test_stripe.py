@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.core.db import session_scope
-from api.demo.attendee import pay_with_test_card
 from api.models import EmailMessage, OutboxMessage, PromoCodeUsage, Purchase, PurchaseDownload, StripeEvent
 from api.purchases.service import process_stripe_event, send_purchase_confirmation
 from api.settings import get_settings
-from api.stack.processes import free_port
 from tests.factories import Factory, Shop
 from tests.support.http import bearer
 from tests.support.stripe import HOOK, deliver, fetch_intent, sign_stripe_payload, stripe_event
+from wairo_dev.demo.attendee import pay_with_test_card
+from wairo_dev.stack.processes import free_port
 
 
 def _purchase(main_api: TestClient, shop: Shop, **extra: Any) -> dict[str, Any]:

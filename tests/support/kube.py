@@ -136,6 +136,18 @@ class KubeEmulator:
         return client.ApiClient(configuration)
 
 
+@contextmanager
+def running_emulator() -> Iterator[KubeEmulator]:
+    """A started emulator, with kmock's path parser fixed (`namespaces_as_resources`), for the block."""
+    with namespaces_as_resources():
+        emulator = KubeEmulator()
+        emulator.start()
+        try:
+            yield emulator
+        finally:
+            emulator.stop()
+
+
 class OperatorThread:
     """The real kopf operator loop (`kopf.operator`) in a thread, pointed at the emulator."""
 

@@ -1,4 +1,4 @@
-"""`wairo up`: start the whole platform locally, print where everything is, stop on Ctrl-C.
+"""`wairo-dev up`: start the whole platform locally, print where everything is, stop on Ctrl-C.
 
 Each component can be replaced by an external service with its `WAIRO_*` variable:
 WAIRO_DATABASE_URL, WAIRO_S3_ENDPOINT, WAIRO_BROKER_URL, WAIRO_STRIPE_API_BASE, WAIRO_VISION_URL.
@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import DEV_MAIN_API_PORT, Settings
-from api.stack import components as c
-from api.stack.processes import StackError, Supervisor, free_port, port_in_use
+from wairo_dev.stack import components as c
+from wairo_dev.stack.processes import StackError, Supervisor, free_port, port_in_use
 
 
 @dataclass
@@ -156,7 +156,7 @@ class Stack:
         self.endpoints["stripe"] = stripe_url
 
     def _start_vision(self) -> None:
-        from api.stack.vision import start_vision
+        from wairo_dev.stack.vision import start_vision
 
         if "VISION_URL" in self.config.external:
             url = self.config.external["VISION_URL"]
@@ -193,7 +193,7 @@ def main_up(data_dir: Path) -> int:
     try:
         endpoints = stack.start()
     except StackError as exc:
-        print(f"wairo up: {exc}", file=sys.stderr)
+        print(f"wairo-dev up: {exc}", file=sys.stderr)
         return 1
     print_endpoints(endpoints, stack.sup.log_dir)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -202,7 +202,7 @@ def main_up(data_dir: Path) -> int:
             dead = stack.sup.dead()
             if dead:
                 names = ", ".join(f"{d.name} (see {d.log_path})" for d in dead)
-                print(f"wairo up: stopped because a component exited: {names}", file=sys.stderr)
+                print(f"wairo-dev up: stopped because a component exited: {names}", file=sys.stderr)
                 return 1
             time.sleep(1)
     except KeyboardInterrupt:

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from api.demo.client import Api, DemoError, chapter, step
 from api.settings import get_settings
+from wairo_dev.demo.client import Api, DemoError, chapter, step
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
 

@@ -1,4 +1,4 @@
-"""`wairo demo`: start the stack on the embedded defaults and tell an event's story over HTTP.
+"""`wairo-dev demo`: start the stack on the embedded defaults and tell an event's story over HTTP.
 
 The story is a list of chapters; each takes the three API clients and a shared `state` dict (ids
 and tokens earlier chapters produced) and prints its steps.
@@ -11,10 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from api.demo import accounts, attendee, backoffice, media
-from api.demo.client import Api, DemoError
-from api.stack.processes import StackError
-from api.stack.stack import Stack, StackConfig, print_endpoints
+from wairo_dev.demo import accounts, attendee, backoffice, media
+from wairo_dev.demo.client import Api, DemoError
+from wairo_dev.stack.processes import StackError
+from wairo_dev.stack.stack import Stack, StackConfig, print_endpoints
 
 Chapter = Callable[[dict[str, Api], dict[str, Any]], None]
 CHAPTERS: list[Chapter] = [
@@ -40,7 +40,7 @@ def main_demo(data_dir: Path) -> int:
         for chapter in CHAPTERS:
             chapter(apis, state)
     except (StackError, DemoError) as exc:
-        print(f"\nwairo demo failed: {exc}", file=sys.stderr)
+        print(f"\nwairo-dev demo failed: {exc}", file=sys.stderr)
         return 1
     finally:
         print("\nStopping the stack…", flush=True)

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from api.stack.processes import Child, StackError, Supervisor, wait_for
+from wairo_dev.stack.processes import Child, StackError, Supervisor, wait_for
 
 HOST = "127.0.0.1"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from api.demo.client import Api, chapter, step
+from wairo_dev.demo.client import Api, chapter, step
 
 
 def platform(apis: dict[str, Api], state: dict[str, Any]) -> None:

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from api.demo.client import Api, DemoError, chapter, step
+from wairo_dev.demo.client import Api, DemoError, chapter, step
 
-FACES = Path(__file__).resolve().parents[2].parent / "shared" / "faces"
+# The shared/ folder beside the repository (devtools/wairo_dev/demo/media.py: four levels up).
+FACES = Path(__file__).resolve().parents[4] / "shared" / "faces"
 POLL_TIMEOUT_S = 120.0
 
 

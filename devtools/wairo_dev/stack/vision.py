@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from api.stack.components import HOST, _http_ok
-from api.stack.processes import Supervisor, wait_for
+from wairo_dev.stack.components import HOST, _http_ok
+from wairo_dev.stack.processes import Supervisor, wait_for
 
 
 def start_vision(sup: Supervisor, port: int, dashboard_port: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.demo.client import Api, chapter, step
+from wairo_dev.demo.client import Api, chapter, step
 
 PROMO_CODE = "WAIRO20"
 

@@ -1,1 +1,0 @@
-"""The embedded stack: every component of the platform as a real local process (`wairo up`)."""

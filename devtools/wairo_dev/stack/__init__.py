@@ -1,0 +1,1 @@
+"""The embedded stack: every component of the platform as a real local process (`wairo-dev up`)."""

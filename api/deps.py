@@ -4,7 +4,7 @@ The session commits when the endpoint returns (dependency scope "function", i.e.
 response is sent) and rolls back on error; jobs written to the outbox are relayed after the commit.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.core.db import session_scope
 from api.core.errors import Forbidden, Unauthorized
 from api.core.security import Audience, InvalidToken, Principal, Role, decode_access_token
+from api.core.token_versions import TokenVersionsDep
 from api.models import Operator, Photographer, User
 
 M = TypeVar("M", User, Operator, Photographer)
@@ -41,10 +42,14 @@ class AuthRequirement:
     roles: tuple[Role, ...]
 
 
-def require_principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[BearerDep], Principal]:
-    """A dependency decoding the bearer token for `audience` (401) and checking its role (403)."""
+def require_principal(
+    audience: Audience, roles: tuple[Role, ...]
+) -> Callable[[BearerDep, TokenVersionsDep], Awaitable[Principal]]:
+    """A dependency decoding the bearer token for `audience` (401), checking its role (403) and that
+    it is not older than its account's last password reset, nor the account deleted (401). It runs on
+    the event loop and loads no account row (api/core/token_versions.py)."""
 
-    def dependency(credentials: BearerDep) -> Principal:
+    async def dependency(credentials: BearerDep, versions: TokenVersionsDep) -> Principal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthorized("A bearer token is required.")
         try:
@@ -53,6 +58,13 @@ def require_principal(audience: Audience, roles: tuple[Role, ...]) -> Callable[[
             raise Unauthorized("The token is invalid, expired or not meant for this API.") from exc
         if principal.role not in roles:
             raise Forbidden("This route is not available to your role.")
+        current = await versions.current(principal.role, principal.id)
+        if current is None:
+            raise Unauthorized("The account of this token no longer exists.")
+        if principal.version != current:
+            raise Unauthorized(
+                "The token was revoked (the password changed): sign in again.", code="token_revoked"
+            )
         return principal
 
     dependency.auth_requirement = AuthRequirement(audience, roles)  # type: ignore[attr-defined]
@@ -108,6 +120,8 @@ def _staff(session: SessionDep, principal: Annotated[Principal, Depends(_staff_p
 
 # Main API (audience "main").
 CurrentUser = Annotated[User, Depends(_user("main"))]
+# The user of a main-API token, for routes that need only the id (no account row is loaded).
+UserPrincipal = Annotated[Principal, Depends(require_principal("main", ("user",)))]
 # Backoffice API (audience "backoffice").
 CurrentOperator = Annotated[Operator, Depends(_operator("backoffice"))]
 CurrentPhotographer = Annotated[Photographer, Depends(_photographer("backoffice"))]

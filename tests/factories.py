@@ -113,7 +113,7 @@ class Shop:
 
 def token_for(account: Ref, role: Role) -> str:
     """An access token of the account: audiences main and media for users, else backoffice and media."""
-    return issue_access_token(id_of(account), role, USER_AUDIENCES if role == "user" else STAFF_AUDIENCES)
+    return issue_access_token(id_of(account), role, USER_AUDIENCES if role == "user" else STAFF_AUDIENCES, 0)
 
 
 class Factory:

@@ -44,4 +44,4 @@ def account_token(db: Session, req: AuthRequirement) -> str:
     elif role == "user":
         account = build.user(name="U", password_hash=pw)
         build.consent(account)
-    return issue_access_token(account.id, role, [req.audience])
+    return issue_access_token(account.id, role, [req.audience], 0)

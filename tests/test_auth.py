@@ -178,7 +178,7 @@ class TestRegisterPhotographerAuthorisation:
         assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(none_alg)), 401)
 
     def test_token_of_a_deleted_account_is_401(self, backoffice: TestClient) -> None:
-        ghost = issue_access_token(uuid.uuid4(), "operator", ["backoffice", "media"])
+        ghost = issue_access_token(uuid.uuid4(), "operator", ["backoffice", "media"], 0)
         assert_error(backoffice.post(self.URL, json=self._body(), headers=bearer(ghost)), 401)
 
     def test_unknown_role_is_401(self, backoffice: TestClient) -> None:

@@ -82,7 +82,15 @@ def test_every_route_is_either_protected_or_listed_public() -> None:
 def _token(sub: uuid.UUID, role: Role, aud: list[Audience], expired: bool = False) -> str:
     now = datetime.now(UTC)
     exp = now - timedelta(minutes=1) if expired else now + timedelta(hours=1)
-    claims = {"sub": str(sub), "role": role, "aud": aud, "iat": now, "exp": exp, "jti": uuid.uuid4().hex}
+    claims = {
+        "sub": str(sub),
+        "role": role,
+        "ver": 0,
+        "aud": aud,
+        "iat": now,
+        "exp": exp,
+        "jti": uuid.uuid4().hex,
+    }
     return jwt.encode(claims, get_settings().jwt_secret, algorithm="HS256")
 
 

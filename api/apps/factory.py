@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
 from api.core.context import RequestIdMiddleware, configure_logging
 from api.core.errors import install_error_handlers
 from api.core.http import install_http_hardening
+from api.core.reads import close_reader, open_reader
+from api.core.token_versions import close_cache, open_cache
 from api.health.endpoints import router as health_router
 from api.settings import get_settings
 
@@ -17,6 +22,18 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The event loop's connections: the read pool and the token-version cache."""
+    await open_reader(app)
+    open_cache(app)
+    try:
+        yield
+    finally:
+        await close_cache(app)
+        await close_reader(app)
+
+
 def build_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI:
     configure_logging()
     app = FastAPI(
@@ -24,6 +41,7 @@ def build_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI
         description=description,
         version="0.1.0",
         generate_unique_id_function=_operation_id,
+        lifespan=_lifespan,
     )
     settings = get_settings()
     install_error_handlers(app)

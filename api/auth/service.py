@@ -9,7 +9,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from api.auth.schemas import Login, RegisterAccount, RegisterOperator
-from api.core import ratelimit
+from api.core import ratelimit, token_versions
 from api.core.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
 from api.core.security import (
     STAFF_AUDIENCES,
@@ -48,7 +48,7 @@ def register_operator(session: Session, data: RegisterOperator) -> str:
         operator.timezone = data.timezone
     session.add(operator)
     session.flush()
-    return issue_access_token(operator.id, "operator", STAFF_AUDIENCES)
+    return issue_access_token(operator.id, "operator", STAFF_AUDIENCES, operator.token_version)
 
 
 def register_photographer(session: Session, operator: Operator, data: RegisterAccount) -> Photographer:
@@ -68,7 +68,7 @@ def register_user(session: Session, data: RegisterAccount) -> str:
     user = User(name=data.name, email=data.email, password_hash=hash_password(data.password))
     session.add(user)
     session.flush()
-    return issue_access_token(user.id, "user", USER_AUDIENCES)
+    return issue_access_token(user.id, "user", USER_AUDIENCES, user.token_version)
 
 
 class _LoginGuard:
@@ -100,7 +100,7 @@ def login_staff(session: Session, data: Login) -> str:
         raise Unauthorized(_BAD_CREDENTIALS, code="invalid_credentials")
     guard.succeeded()
     role: Role = "operator" if isinstance(account, Operator) else "photographer"
-    return issue_access_token(account.id, role, STAFF_AUDIENCES)
+    return issue_access_token(account.id, role, STAFF_AUDIENCES, account.token_version)
 
 
 def login_user(session: Session, data: Login) -> str:
@@ -111,7 +111,7 @@ def login_user(session: Session, data: Login) -> str:
         guard.failed()
         raise Unauthorized(_BAD_CREDENTIALS, code="invalid_credentials")
     guard.succeeded()
-    return issue_access_token(user.id, "user", USER_AUDIENCES)
+    return issue_access_token(user.id, "user", USER_AUDIENCES, user.token_version)
 
 
 def _reset_requests_exceeded(email: str) -> bool:
@@ -140,7 +140,7 @@ def request_password_reset(session: Session, email: str) -> None:
 
 
 def reset_password(session: Session, token: str, password: str) -> None:
-    """Use a reset token once; every other live token of the user dies with it."""
+    """Use a reset token once; every other reset token and every access token of the user dies with it."""
     row = session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == hash_token(token)).with_for_update()
     )
@@ -149,6 +149,7 @@ def reset_password(session: Session, token: str, password: str) -> None:
         raise BadRequest("The reset link is invalid, expired or already used.", code="invalid_reset_token")
     user = session.get_one(User, row.user_id)
     user.password_hash = hash_password(password)
+    token_versions.bump(session, "user", user.id)  # every access token issued before is refused
     session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))

@@ -78,7 +78,7 @@ def paging(*, cap: int, default: int, cursor_length: int) -> Any:
     """The dependency of one list's query parameters: `limit` (1 to `cap`, `default` when absent)
     and `cursor` (at most `cursor_length` characters). Use as `Annotated[Paging, paging(...)]`."""
 
-    def dependency(
+    async def dependency(  # async: resolved on the event loop, no threadpool hop
         response: Response,
         limit: int = Query(default, ge=1, le=cap),
         cursor: str | None = Query(None, max_length=cursor_length),

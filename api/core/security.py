@@ -51,18 +51,20 @@ class Principal:
     id: uuid.UUID
     role: Role
     jti: str
+    version: int  # the account's token version when the token was issued (api/core/token_versions.py)
 
 
 class InvalidToken(Exception):
     pass
 
 
-def issue_access_token(subject: uuid.UUID, role: Role, audiences: list[Audience]) -> str:
+def issue_access_token(subject: uuid.UUID, role: Role, audiences: list[Audience], version: int) -> str:
     settings = get_settings()
     now = datetime.now(UTC)
     claims = {
         "sub": str(subject),
         "role": role,
+        "ver": version,
         "aud": audiences,
         "iat": now,
         "exp": now + timedelta(seconds=settings.access_token_ttl_s),
@@ -79,12 +81,14 @@ def decode_access_token(token: str, audience: Audience) -> Principal:
             settings.jwt_secret,
             algorithms=[settings.jwt_algorithm],
             audience=audience,
-            options={"require": ["sub", "role", "aud", "exp", "iat", "jti"]},
+            options={"require": ["sub", "role", "ver", "aud", "exp", "iat", "jti"]},
         )
-        role = claims["role"]
+        role, version = claims["role"], claims["ver"]
         if role not in ROLES:
             raise InvalidToken("unknown role")
-        return Principal(id=uuid.UUID(claims["sub"]), role=role, jti=str(claims["jti"]))
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidToken("malformed version")
+        return Principal(id=uuid.UUID(claims["sub"]), role=role, jti=str(claims["jti"]), version=version)
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.core.pagination import Paging, paging
-from api.deps import CurrentUser, SessionDep
-from api.gallery import service
+from api.core.pagination import NEXT_CURSOR_HEADER, Paging, paging
+from api.core.reads import ReaderDep
+from api.deps import CurrentUser, SessionDep, UserPrincipal
+from api.gallery import listing, service
 from api.gallery.schemas import DownloadOut, FavouriteOut, PhotoSummary, ReportTag
 from api.settings import get_settings
 
@@ -17,10 +18,12 @@ router = APIRouter(prefix="/v1/photos", tags=["photos"])
 Page = Annotated[Paging, paging(cap=100, default=50, cursor_length=500)]
 
 
-@router.get("")
-def list_my_photos(user: CurrentUser, session: SessionDep, page: Page) -> list[PhotoSummary]:
-    rows = page.respond(service.list_photos(session, user.id, page.limit, page.cursor))
-    return [PhotoSummary.model_validate(row) for row in rows]
+@router.get("", response_model=list[PhotoSummary])
+async def list_my_photos(user: UserPrincipal, reader: ReaderDep, page: Page) -> Response:
+    """Async, on the read pool, no account row loaded: the hot path of the app (api/gallery/listing.py)."""
+    body, next_cursor = await listing.list_photos(reader, user.id, page.limit, page.cursor)
+    headers = {NEXT_CURSOR_HEADER: next_cursor} if next_cursor else None
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.post("/{id}/favourite")

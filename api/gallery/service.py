@@ -1,21 +1,15 @@
-"""The photo list (one SQL query, tagged photos first) and per-photo actions of members."""
+"""Per-photo actions of members (the photo list is api/gallery/listing.py)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import (
     Exists,
-    Integer,
-    and_,
     delete,
     exists,
     func,
-    literal,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
@@ -23,16 +17,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SQLCoreOperations
 
 from api.core.errors import Forbidden, NotFound
-from api.core.pagination import decode_cursor, page_of
 from api.core.storage import presign_get
 from api.media.retention import bought_object
 from api.membership.service import require_member
 from api.models import (
     Favourite,
     Photo,
-    PhotoTag,
     Project,
-    ProjectMember,
     Purchase,
     PurchaseDownload,
     PurchaseItem,
@@ -40,23 +31,11 @@ from api.models import (
 )
 from api.projects.lifecycle import ParticipantAction, participant_may
 from api.settings import get_settings
-from wairo_contracts.keys import LIST_THUMBNAIL
 
 
-@dataclass(frozen=True)
-class PhotoRow:
-    id: uuid.UUID
-    project_id: uuid.UUID
-    taken_at: datetime | None
-    width: int | None
-    height: int | None
-    tagged: bool
-    has_purchase: bool
-    is_favourite: bool
-    thumbnail_url: str | None
-
-
-def paid_purchase_includes(user_id: uuid.UUID, photo_id: SQLCoreOperations[uuid.UUID] | uuid.UUID) -> Exists:
+def paid_purchase_includes(
+    user_id: SQLCoreOperations[uuid.UUID] | uuid.UUID, photo_id: SQLCoreOperations[uuid.UUID] | uuid.UUID
+) -> Exists:
     """EXISTS: a paid purchase of the user includes the photo."""
     return exists().where(
         PurchaseItem.photo_id == photo_id,
@@ -64,65 +43,6 @@ def paid_purchase_includes(user_id: uuid.UUID, photo_id: SQLCoreOperations[uuid.
         Purchase.user_id == user_id,
         Purchase.status == "paid",
     )
-
-
-def list_photos(
-    session: Session, user_id: uuid.UUID, limit: int, cursor: str | None
-) -> tuple[list[PhotoRow], str | None]:
-    """Ready photos of the projects the user is a member of and sees (api.projects.lifecycle): tagged
-    first, then newest first."""
-    tagged = exists().where(
-        PhotoTag.photo_id == Photo.id, PhotoTag.user_id == user_id, PhotoTag.deleted_at.is_(None)
-    )
-    sort_at = func.coalesce(Photo.taken_at, Photo.created_at)
-    inner = (
-        select(
-            Photo.id,
-            Photo.project_id,
-            Photo.taken_at,
-            Photo.width,
-            Photo.height,
-            Photo.variants,
-            Project.bucket,
-            tagged.cast(Integer).label("tagged"),
-            paid_purchase_includes(user_id, Photo.id).label("has_purchase"),
-            exists()
-            .where(Favourite.photo_id == Photo.id, Favourite.user_id == user_id)
-            .label("is_favourite"),
-            sort_at.label("sort_at"),
-        )
-        .join(Project, Project.id == Photo.project_id)
-        .join(
-            ProjectMember,
-            and_(ProjectMember.project_id == Photo.project_id, ProjectMember.user_id == user_id),
-        )
-        .where(Photo.status == "ready", participant_may("see"))
-        .subquery()
-    )
-    key = tuple_(inner.c.tagged, inner.c.sort_at, inner.c.id)
-    query = select(inner).order_by(inner.c.tagged.desc(), inner.c.sort_at.desc(), inner.c.id.desc())
-    if cursor is not None:
-        tagged_after, at_after, id_after = decode_cursor(cursor, int, datetime.fromisoformat, uuid.UUID)
-        query = query.where(key < tuple_(literal(tagged_after), literal(at_after), literal(id_after)))
-    rows, next_cursor = page_of(
-        session.execute(query.limit(limit + 1)).all(), limit, lambda r: (r.tagged, r.sort_at, r.id)
-    )
-    return [
-        PhotoRow(
-            id=r.id,
-            project_id=r.project_id,
-            taken_at=r.taken_at,
-            width=r.width,
-            height=r.height,
-            tagged=bool(r.tagged),
-            has_purchase=r.has_purchase,
-            is_favourite=r.is_favourite,
-            thumbnail_url=presign_get(r.variants[LIST_THUMBNAIL], bucket=r.bucket)
-            if LIST_THUMBNAIL in r.variants
-            else None,
-        )
-        for r in rows
-    ], next_cursor
 
 
 def member_photo(

@@ -25,6 +25,7 @@ from api.models.photos import (
     StorageSweepCursor,
     TagReport,
     UploadSession,
+    photo_sort_at,
 )
 from api.models.projects import Invite, Project, ProjectMember, ProjectPhotographer, TermsVersion
 
@@ -60,4 +61,5 @@ __all__ = [
     "TermsVersion",
     "UploadSession",
     "User",
+    "photo_sort_at",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, fun
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.models.base import Base, created_at, updated_at, uuid_pk
+from api.models.base import Base, created_at, token_version, updated_at, uuid_pk
 
 EMAIL_LOWER = "email = lower(email)"
 
@@ -26,6 +26,7 @@ class Operator(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    token_version: Mapped[int] = token_version()
     phone: Mapped[str | None] = mapped_column(String(50))
     company_name: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
@@ -47,6 +48,7 @@ class Photographer(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    token_version: Mapped[int] = token_version()
     profile_picture_key: Mapped[str | None] = mapped_column(String(512))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
@@ -62,6 +64,7 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    token_version: Mapped[int] = token_version()
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, func, text
+from sqlalchemy import DateTime, Integer, MetaData, func, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,3 +34,9 @@ def updated_at() -> Mapped[datetime]:
     return mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
     )
+
+
+def token_version() -> Mapped[int]:
+    """The account's token version: every access token carries it, and bumping it (a password reset,
+    api/core/token_versions.py) refuses every token issued before."""
+    return mapped_column(Integer, default=0, server_default=text("0"), nullable=False)

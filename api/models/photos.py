@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -120,6 +121,18 @@ class Photo(Base):
     processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+# A photo's place in the lists: when it was taken, or uploaded when undated (newest first).
+photo_sort_at = func.coalesce(Photo.taken_at, Photo.created_at)
+# Each project's ready photos in list order: a list page reads one index range per project.
+Index(
+    "ix_photos_ready_sort",
+    Photo.project_id,
+    photo_sort_at,
+    Photo.id,
+    postgresql_where=Photo.status == "ready",
+)
 
 
 class Face(Base):

@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from api.core import token_versions
 from api.core.errors import Conflict, NotFound
 from api.models import Operator, Photographer, Project, ProjectPhotographer
 from api.photographers.schemas import PhotographerOut, PhotographerUpdate, ProjectRef
@@ -73,3 +74,4 @@ def delete(session: Session, operator: Operator, photographer_id: uuid.UUID) -> 
         )
     session.delete(photographer)
     session.flush()
+    token_versions.forget(session, "photographer", photographer.id)

@@ -104,8 +104,8 @@ def seed(session: Session, photos: int, photographers: int) -> Seeded:
         )
     return Seeded(
         project=str(project.id),
-        user_token=issue_access_token(user.id, "user", USER_AUDIENCES),
-        photographer_tokens=[issue_access_token(p.id, "photographer", STAFF_AUDIENCES) for p in staff],
+        user_token=issue_access_token(user.id, "user", USER_AUDIENCES, 0),
+        photographer_tokens=[issue_access_token(p.id, "photographer", STAFF_AUDIENCES, 0) for p in staff],
     )
 
 

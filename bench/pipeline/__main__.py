@@ -87,7 +87,7 @@ def pipeline(photos: list[bytes], clients: int) -> tuple[float, list[float], int
         session.add_all([photographer, project])
         session.flush()
         session.add(ProjectPhotographer(project_id=project.id, photographer_id=photographer.id))
-        project_id, token = project.id, issue_access_token(photographer.id, "photographer", ["media"])
+        project_id, token = project.id, issue_access_token(photographer.id, "photographer", ["media"], 0)
     api = TestClient(create_app())
     headers = {"Authorization": f"Bearer {token}"}
     submitted: dict[uuid.UUID, float] = {}

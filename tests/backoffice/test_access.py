@@ -97,7 +97,7 @@ def test_user_token_is_401(
 def test_user_role_with_backoffice_audience_is_403(
     backoffice: TestClient, build: Factory, route: tuple[str, str, dict[str, Any] | None]
 ) -> None:
-    token = issue_access_token(build.user().id, "user", STAFF_AUDIENCES)
+    token = issue_access_token(build.user().id, "user", STAFF_AUDIENCES, 0)
     assert_error(_call(backoffice, route, _PLACEHOLDERS, headers=bearer(token)), 403)
 
 
@@ -173,5 +173,5 @@ def test_another_operator_gets_404_and_changes_nothing(
 
 
 def test_deleted_account_token_is_401(backoffice: TestClient, db: Session) -> None:
-    token = issue_access_token(uuid.uuid4(), "operator", STAFF_AUDIENCES)
+    token = issue_access_token(uuid.uuid4(), "operator", STAFF_AUDIENCES, 0)
     assert_error(backoffice.get("/v1/projects", headers=bearer(token)), 401)

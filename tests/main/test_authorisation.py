@@ -36,12 +36,12 @@ def test_route_authorisation(main_api: TestClient, build: Factory, method: str, 
     for headers in (
         {},
         {"Authorization": "Basic x"},
-        bearer(issue_access_token(operator.id, "operator", STAFF_AUDIENCES)),
+        bearer(issue_access_token(operator.id, "operator", STAFF_AUDIENCES, 0)),
     ):
         response = main_api.request(method, path, json=body, headers=headers)
         assert response.status_code == 401, (headers, response.text)
         assert response.json()["error"]["code"] == "unauthorized"
-    wrong_role = issue_access_token(operator.id, "operator", ["main"])
+    wrong_role = issue_access_token(operator.id, "operator", ["main"], 0)
     response = main_api.request(method, path, json=body, headers=bearer(wrong_role))
     assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 

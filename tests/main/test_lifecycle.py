@@ -19,7 +19,7 @@ from tests.support.http import bearer
 
 
 def _move(backoffice: TestClient, shop: Shop, *statuses: str) -> None:
-    token = issue_access_token(shop.operator.id, "operator", STAFF_AUDIENCES)
+    token = issue_access_token(shop.operator.id, "operator", STAFF_AUDIENCES, 0)
     for status in statuses:
         response = backoffice.patch(
             f"/v1/projects/{shop.project.id}/status", json={"status": status}, headers=bearer(token)

@@ -240,7 +240,6 @@ def test_two_parallel_purchases_for_the_last_promo_use(infra: dict[str, str]) ->
         rival = build.attendee()
         build.member(rival, shop.project)
         promo = build.promo(build.discount(shop.operator.id, "fixed", 100), max_uses=1)
-    client = TestClient(create_app(), raise_server_exceptions=False)
     barrier = threading.Barrier(2)
     results: list[Any] = []
 
@@ -254,10 +253,11 @@ def test_two_parallel_purchases_for_the_last_promo_use(infra: dict[str, str]) ->
         results.append(client.post(URL, json=body, headers=bearer(token)))
 
     threads = [threading.Thread(target=buy, args=(t,)) for t in (shop.buyer.token, rival.token)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with TestClient(create_app(), raise_server_exceptions=False) as client:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
     statuses = sorted(r.status_code for r in results)
     assert statuses == [201, 422], [r.text for r in results]
     winner = next(r for r in results if r.status_code == 201)

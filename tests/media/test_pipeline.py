@@ -15,7 +15,6 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.apps.backoffice import create_app as create_backoffice
 from api.core.storage import default_bucket, s3
 from api.models import OutboxMessage, Photo, PhotoTag, ProjectMember, Selfie
 from api.settings import get_settings
@@ -271,7 +270,9 @@ def test_reconciler_completes_present_uploads_and_expires_lapsed_ones(
 
 
 @pytest.mark.skipif(not FACE_IMAGES.is_dir(), reason="the shared face photos are not present")
-def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, committed: Session) -> None:
+def test_selfie_is_approved_matched_and_rematched(
+    live_media: TestClient, live_backoffice: TestClient, committed: Session
+) -> None:
     build = Factory(committed)
     t = build.tenant()
     guest = build.attendee(t.project, consent=True)
@@ -310,8 +311,7 @@ def test_selfie_is_approved_matched_and_rematched(live_media: TestClient, commit
     live.deleted_at = func.now()
     committed.add(PhotoTag(photo_id=uuid.UUID(ids[1]), user_id=user.id, source="auto"))
     committed.commit()
-    backoffice = TestClient(create_backoffice(), raise_server_exceptions=False)
-    answer = backoffice.post(f"/v1/projects/{t.project.id}:rematch", headers=bearer(t.operator_token))
+    answer = live_backoffice.post(f"/v1/projects/{t.project.id}:rematch", headers=bearer(t.operator_token))
     assert answer.status_code == 202
 
     def rematched() -> Any:

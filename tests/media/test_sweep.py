@@ -64,20 +64,17 @@ def test_reconciler_sweeps_one_page_per_run_with_its_cursor(
 
 
 def test_selfie_uploaded_after_consent_revoked_is_swept(
-    live_media: TestClient, committed: Session, monkeypatch: pytest.MonkeyPatch
+    live_media: TestClient, live_main: TestClient, committed: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The case of the issue: the URL was issued before the revocation deleted the selfie's row;
     the late PUT leaves an object nothing claims. Its storage event queues `sweep_object`, which
     deletes it once older than the upload URL's lifetime (shortened here to one second)."""
-    from api.apps.main import create_app
-
-    main = TestClient(create_app(), raise_server_exceptions=False)
     token = Factory(committed).attendee(consent=True).token
     issued = live_media.post(
         "/v1/selfie/upload-url", json={"contentType": "image/jpeg"}, headers=bearer(token)
     )
     assert issued.status_code in (200, 201), issued.text
-    assert main.delete("/v1/consent/biometric", headers=bearer(token)).status_code == 204
+    assert live_main.delete("/v1/consent/biometric", headers=bearer(token)).status_code == 204
     body = issued.json()
     assert put(body["uploadUrl"], b"\xff\xd8" + b"x" * 4096, "image/jpeg").status_code == 200
     assert _exists(body["key"])

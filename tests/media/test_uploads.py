@@ -62,7 +62,7 @@ def test_backoffice_photographer_upload_url(media: TestClient, build: Factory) -
     path = "/v1/photographers/me/photos/upload-url"
     ok = media.post(path, json={"projectId": str(t.project.id)}, headers=bearer(t.photographer_token))
     assert ok.status_code == 201
-    media_only = issue_access_token(t.photographer.id, "photographer", ["media"])
+    media_only = issue_access_token(t.photographer.id, "photographer", ["media"], 0)
     assert_error(media.post(path, json={"projectId": str(t.project.id)}, headers=bearer(media_only)), 401)
     assert_error(
         media.post(path, json={"projectId": str(t.project.id)}, headers=bearer(t.operator_token)), 403
@@ -88,7 +88,7 @@ def test_photo_upload_url_authorisation(media: TestClient, build: Factory) -> No
     t, other = build.tenant(), build.tenant()
     user_token = build.attendee(t.project).token
     assert_error(media.post("/v1/photos/upload-url", json={"projectId": str(t.project.id)}), 401)
-    main_only = issue_access_token(t.photographer.id, "photographer", ["backoffice"])
+    main_only = issue_access_token(t.photographer.id, "photographer", ["backoffice"], 0)
     assert_error(upload_url(media, main_only, t.project.id), 401)
     assert_error(upload_url(media, user_token, t.project.id), 403)
     assert_error(upload_url(media, t.operator_token, t.project.id), 403)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 def bind_db(app: FastAPI, db: Session) -> None:
     """Make `app`'s requests use `db`: a request's work is committed (a savepoint of the test's
-    transaction), or rolled back when the request fails."""
+    transaction), or rolled back when the request fails; the async reads go through it too."""
+    from api.core.reads import SessionReader, get_reader
     from api.deps import get_db
 
     def override() -> Iterator[Session]:
@@ -23,9 +24,16 @@ def bind_db(app: FastAPI, db: Session) -> None:
             raise
 
     app.dependency_overrides[get_db] = override
+    app.dependency_overrides[get_reader] = lambda: SessionReader(db)
 
 
 def client_for(app: FastAPI, db: Session) -> TestClient:
     """A client of `app` whose requests use `db` (see `bind_db`)."""
     bind_db(app, db)
     return TestClient(app, raise_server_exceptions=False)
+
+
+def served(app: FastAPI) -> Iterator[TestClient]:
+    """A client of `app` with its lifespan running (its read pool and cache open), as uvicorn runs it."""
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client

@@ -1,0 +1,123 @@
+"""Hot reads on the event loop: an async psycopg pool beside the sync SQLAlchemy unit of work.
+
+The photo list and the token-version check run on every request; through the sync session each
+costs a threadpool hop, a pre-ping, BEGIN and COMMIT around its one statement. Here a statement
+is built once with SQLAlchemy Core (so the models stay the one source of names) and compiled for
+psycopg (`compile_query`); a request runs it on a pooled autocommit connection: one round trip.
+Writes never come this way.
+
+The pool lives in the served app's lifespan (`open_reader`, `close_reader`); tests that run an
+app on their own rolled-back transaction replace the `get_reader` dependency with a `SessionReader`
+on that transaction, which runs the same SQL through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Protocol
+
+import psycopg
+from fastapi import Depends, FastAPI, Request
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from sqlalchemy import ClauseElement
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.orm import Session
+
+from api.core.db import normalise_url
+from api.settings import get_settings
+
+Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A compiled statement: its SQL (psycopg's `%(name)s` placeholders) and the values of the
+    literals compiled into it."""
+
+    sql: str
+    literals: Mapping[str, Any]
+
+    def params(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self.literals, **values}
+
+
+def compile_query(statement: ClauseElement) -> Query:
+    """Compile once, at import: bind casts rendered, IN lists expanded."""
+    compiled = statement.compile(
+        dialect=psycopg_dialect.dialect(), compile_kwargs={"render_postcompile": True}
+    )
+    return Query(str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
+
+
+class Reader(Protocol):
+    async def fetch(self, query: Query, values: Mapping[str, Any]) -> list[Row]: ...
+
+
+class PoolReader:
+    """Reads on the app's pool. A statement that meets a broken connection (Postgres restarted) is
+    retried once on a fresh one; beyond that the error reaches the handler (503)."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self.pool = pool
+
+    async def fetch(self, query: Query, values: Mapping[str, Any]) -> list[Row]:
+        params = query.params(values)
+        try:
+            return await self._fetch(query.sql, params)
+        except PoolTimeout:
+            raise
+        except psycopg.OperationalError:
+            return await self._fetch(query.sql, params)  # once more, on a fresh connection
+
+    async def _fetch(self, sql: str, params: dict[str, Any]) -> list[Row]:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchall()
+
+
+class SessionReader:
+    """The same SQL through a sync session (a test's transaction); blocks the loop, tests only."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def fetch(self, query: Query, values: Mapping[str, Any]) -> list[Row]:
+        result = self.session.connection().exec_driver_sql(query.sql, query.params(values))
+        return list(result.tuples())
+
+
+def _conninfo(url: str) -> str:
+    return normalise_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+async def open_reader(app: FastAPI) -> None:
+    settings = get_settings()
+    if not settings.database_url:
+        raise RuntimeError("WAIRO_DATABASE_URL is not set (`wairo-dev up` sets it for the embedded Postgres)")
+    pool = AsyncConnectionPool(
+        _conninfo(settings.database_url),
+        min_size=1,
+        max_size=settings.db_pool_size,
+        timeout=10,
+        kwargs={"autocommit": True, "connect_timeout": 5, "options": "-c statement_timeout=30000"},
+        open=False,
+    )
+    await pool.open()
+    app.state.reader = PoolReader(pool)
+
+
+async def close_reader(app: FastAPI) -> None:
+    reader = getattr(app.state, "reader", None)
+    if isinstance(reader, PoolReader):
+        await reader.pool.close()
+
+
+async def get_reader(request: Request) -> Reader:
+    reader: Reader | None = getattr(request.app.state, "reader", None)
+    if reader is None:
+        raise RuntimeError("no reader: serve the app with its lifespan (e.g. `with TestClient(app)`)")
+    return reader
+
+
+ReaderDep = Annotated[Reader, Depends(get_reader)]

@@ -126,9 +126,9 @@ def _with_flags(parts: AnySelect | CompoundSelect[*tuple[Any, ...]]) -> Query:
 
 
 # By where the cursor is: no cursor, in part 1 (tagged), in part 2.
-_FIRST_PAGE = _with_flags(union_all(_tagged(False), _untagged(False)))
-_AFTER_TAGGED = _with_flags(union_all(_tagged(True), _untagged(False)))
-_AFTER_UNTAGGED = _with_flags(_untagged(True))
+FIRST_PAGE = _with_flags(union_all(_tagged(False), _untagged(False)))
+AFTER_TAGGED = _with_flags(union_all(_tagged(True), _untagged(False)))
+AFTER_UNTAGGED = _with_flags(_untagged(True))
 
 _summaries = TypeAdapter(list[PhotoSummary])
 
@@ -154,12 +154,12 @@ async def list_photos(
     """One page as the response's JSON, and the next page's cursor (None on the last page)."""
     values: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
     if cursor is None:
-        query = _FIRST_PAGE
+        query = FIRST_PAGE
     else:
         tagged, values["after_at"], values["after_id"] = decode_cursor(
             cursor, _part, datetime.fromisoformat, uuid.UUID
         )
-        query = _AFTER_TAGGED if tagged else _AFTER_UNTAGGED
+        query = AFTER_TAGGED if tagged else AFTER_UNTAGGED
     rows: Sequence[Row] = await reader.fetch(query, values)
     page, next_cursor = page_of(rows, limit, lambda r: (r[7], r[8], r[0]))
     return _summaries.dump_json([_summary(row) for row in page], by_alias=True), next_cursor

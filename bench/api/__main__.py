@@ -41,28 +41,40 @@ from wairo_dev.stack.processes import Child, StackError, Supervisor, free_port, 
 UPLOAD_URLS_PER_MINUTE = 10_000_000
 # Short names used in the final lines, by target.
 BASELINE, PHOTO_LIST, UPLOAD_URL = "baseline", "photo list", "upload-url"
+# Photos the member of each project is tagged in.
+TAGGED = 12
+
+
+@dataclass
+class Listed:
+    """A project's member, and a cursor deep into the untagged part of the member's list."""
+
+    photos: int
+    user_token: str
+    deep_cursor: str
 
 
 @dataclass
 class Seeded:
     project: str
-    user_token: str
     photographer_tokens: list[str]
+    lists: list[Listed]
 
 
-def seed(session: Session, photos: int, photographers: int) -> Seeded:
-    """One live project with `photos` ready photos, one member and `photographers` assigned
-    photographers (the upload-URL requests rotate over them, as many uploaders would)."""
-    from api.core.security import STAFF_AUDIENCES, USER_AUDIENCES, hash_password, issue_access_token
-    from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
+def seed_listed_project(
+    session: Session, operator_id: uuid.UUID, staff: list[uuid.UUID], photos: int, tagged: int, tag: str
+) -> tuple[uuid.UUID, Listed]:
+    """A live project with `photos` ready photos, one member tagged in `tagged` of them (spread over
+    the event), and a cursor three quarters down the member's untagged photos."""
+    from sqlalchemy import insert
 
-    password = hash_password("bench-pass")
-    tag = uuid.uuid4().hex[:8]
-    operator = Operator(name="Bench Studio", email=f"bench-{tag}@example.com", password_hash=password)
-    session.add(operator)
-    session.flush()
-    project = Project(operator_id=operator.id, name="Bench Event", status="live", type="public")
-    user = User(name="Bench Guest", email=f"guest-{tag}@example.com", password_hash=password)
+    from api.core.pagination import encode_cursor
+    from api.core.security import USER_AUDIENCES, hash_password, issue_access_token
+    from api.models import Photo, PhotoTag, Project, ProjectMember, ProjectPhotographer, User
+
+    project = Project(operator_id=operator_id, name=f"Bench Event {photos}", status="live", type="public")
+    email = f"guest-{photos}-{tag}@example.com"
+    user = User(name="Bench Guest", email=email, password_hash=hash_password("bench-pass"))
     session.add_all([project, user])
     session.flush()
     session.add(
@@ -73,6 +85,50 @@ def seed(session: Session, photos: int, photographers: int) -> Seeded:
             qr_token_expires_at=datetime.now(UTC) + timedelta(days=1),
         )
     )
+    session.add_all(ProjectPhotographer(project_id=project.id, photographer_id=p) for p in staff)
+    now = datetime.now(UTC)
+    ids = [uuid.uuid4() for _ in range(photos)]
+    rows = []
+    for i, photo_id in enumerate(ids):
+        base = f"photos/{project.id}/{photo_id}"
+        rows.append(
+            {
+                "id": photo_id,
+                "project_id": project.id,
+                "photographer_id": staff[i % len(staff)],
+                "status": "ready",
+                "original_key": f"{base}/original.jpg",
+                "content_type": "image/jpeg",
+                "size_bytes": 2_000_000,
+                "width": 4000,
+                "height": 3000,
+                "taken_at": now - timedelta(minutes=i),
+                "variants": {k: f"{base}/{k}.jpg" for k in ("thumb-400", "thumb-800", "watermarked")},
+                "upload_expires_at": now,
+            }
+        )
+    for start in range(0, photos, 5000):
+        session.execute(insert(Photo), rows[start : start + 5000])
+    stride = max(1, photos // max(1, tagged))
+    tagged_at = set(range(0, photos, stride)[:tagged])
+    session.add_all(PhotoTag(photo_id=ids[i], user_id=user.id, source="confirmed") for i in tagged_at)
+    deep = next(i for i in range(photos * 3 // 4, photos) if i not in tagged_at)
+    token = issue_access_token(user.id, "user", USER_AUDIENCES, 0)
+    return project.id, Listed(photos, token, encode_cursor(0, rows[deep]["taken_at"], ids[deep]))
+
+
+def seed(session: Session, photos: int, large: int, photographers: int) -> Seeded:
+    """Two live projects (`photos` and `large` ready photos, one member each, tagged in a few) and
+    `photographers` photographers assigned to both (the upload-URL requests rotate over them, as
+    many uploaders would)."""
+    from api.core.security import STAFF_AUDIENCES, hash_password, issue_access_token
+    from api.models import Operator, Photographer
+
+    password = hash_password("bench-pass")
+    tag = uuid.uuid4().hex[:8]
+    operator = Operator(name="Bench Studio", email=f"bench-{tag}@example.com", password_hash=password)
+    session.add(operator)
+    session.flush()
     staff = [
         Photographer(
             operator_id=operator.id, name=f"P{i}", email=f"p{i}-{tag}@example.com", password_hash=password
@@ -81,31 +137,13 @@ def seed(session: Session, photos: int, photographers: int) -> Seeded:
     ]
     session.add_all(staff)
     session.flush()
-    session.add_all(ProjectPhotographer(project_id=project.id, photographer_id=p.id) for p in staff)
-    now = datetime.now(UTC)
-    for i in range(photos):
-        photo_id = uuid.uuid4()
-        base = f"photos/{project.id}/{photo_id}"
-        session.add(
-            Photo(
-                id=photo_id,
-                project_id=project.id,
-                photographer_id=staff[i % len(staff)].id,
-                status="ready",
-                original_key=f"{base}/original.jpg",
-                content_type="image/jpeg",
-                size_bytes=2_000_000,
-                width=4000,
-                height=3000,
-                taken_at=now - timedelta(minutes=i),
-                variants={k: f"{base}/{k}.jpg" for k in ("thumb-400", "thumb-800", "watermarked")},
-                upload_expires_at=now,
-            )
-        )
+    staff_ids = [p.id for p in staff]
+    project, small = seed_listed_project(session, operator.id, staff_ids, photos, TAGGED, tag)
+    _, big = seed_listed_project(session, operator.id, staff_ids, large, TAGGED, tag)
     return Seeded(
-        project=str(project.id),
-        user_token=issue_access_token(user.id, "user", USER_AUDIENCES, 0),
-        photographer_tokens=[issue_access_token(p.id, "photographer", STAFF_AUDIENCES, 0) for p in staff],
+        project=str(project),
+        photographer_tokens=[issue_access_token(p, "photographer", STAFF_AUDIENCES, 0) for p in staff_ids],
+        lists=[small, big],
     )
 
 
@@ -228,15 +266,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load per target")
     parser.add_argument("--concurrency", type=int, default=32, help="keep-alive connections of the generator")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes per app")
-    parser.add_argument("--photos", type=int, default=200, help="ready photos in the project")
+    parser.add_argument("--photos", type=int, default=200, help="ready photos in the loaded project")
+    parser.add_argument("--large", type=int, default=20_000, help="ready photos in the large project")
+    parser.add_argument(
+        "--latency-duration", type=float, default=3.0, help="seconds per page of the one-connection runs"
+    )
     parser.add_argument(
         "--page", type=int, default=50, help="limit= of the photo list (the API's default page)"
     )
     parser.add_argument("--photographers", type=int, default=32, help="accounts the upload URLs rotate over")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data) after the run")
     args = parser.parse_args(argv)
-    if min(args.duration, args.rounds, args.concurrency, args.workers, args.photos, args.page) <= 0:
-        parser.error("--duration, --rounds, --concurrency, --workers, --photos and --page must be positive")
+    sizes = (args.concurrency, args.workers, args.photos, args.large, args.page)
+    if min(args.duration, args.rounds, args.latency_duration, *sizes) <= 0:
+        parser.error(
+            "--duration, --rounds, --concurrency, --workers, --photos, --large, --page and "
+            "--latency-duration must be positive"
+        )
     args.photographers = max(1, args.photographers)
     return args
 
@@ -257,12 +303,40 @@ def _use_stack_settings() -> None:
     ratelimit.redis_client.cache_clear()
 
 
-def measure(args: argparse.Namespace, stack_sup: Supervisor) -> dict[str, list[LoadResult]]:
+def list_targets(port: int, page: int, lists: list[Listed]) -> dict[str, Target]:
+    """The first and a deep page of each member's list, by `<photos> first|deep`."""
+    out = {}
+    for listed in lists:
+        auth = {"Authorization": f"Bearer {listed.user_token}"}
+        for where, query in (("first", ""), ("deep", f"&cursor={listed.deep_cursor}")):
+            path = f"/v1/photos?limit={page}{query}"
+            request = build_request("GET", HOST, port, path, auth)
+            name = f"main: {where} page of {listed.photos}"
+            out[f"{listed.photos} {where}"] = Target(name, HOST, port, (request,))
+    return out
+
+
+def latency_lines(latencies: dict[str, LoadResult], small: int, large: int) -> list[str]:
+    """p50 of each page, then the large project's p50 over the small one's, for each page."""
+    lines = [f"photo list {name} p50 ms: {r.p50:.2f}" for name, r in latencies.items()]
+    for where in ("first", "deep"):
+        ratio = latencies[f"{large} {where}"].p50 / latencies[f"{small} {where}"].p50
+        lines.append(f"photo list {where} page p50 ratio {large}/{small}: {ratio:.2f}")
+    return lines
+
+
+def measure(
+    args: argparse.Namespace, stack_sup: Supervisor
+) -> tuple[dict[str, list[LoadResult]], dict[str, LoadResult]]:
     from api.core.db import get_engine, session_scope
 
-    print(f"Seeding {args.photos} photos, a member and {args.photographers} photographers…", flush=True)
+    print(
+        f"Seeding projects of {args.photos} and {args.large} photos, a member each and "
+        f"{args.photographers} photographers…",
+        flush=True,
+    )
     with session_scope() as session:
-        seeded = seed(session, args.photos, args.photographers)
+        seeded = seed(session, args.photos, args.large, args.photographers)
     get_engine().dispose()
 
     print(f"Serving the baseline, the main API and the media API ({args.workers} workers each)…", flush=True)
@@ -286,7 +360,7 @@ def measure(args: argparse.Namespace, stack_sup: Supervisor) -> dict[str, list[L
                     HOST,
                     main_port,
                     f"/v1/photos?limit={args.page}",
-                    {"Authorization": f"Bearer {seeded.user_token}"},
+                    {"Authorization": f"Bearer {seeded.lists[0].user_token}"},
                 ),
             ),
         ),
@@ -325,7 +399,14 @@ def measure(args: argparse.Namespace, stack_sup: Supervisor) -> dict[str, list[L
                 flush=True,
             )
             rounds[short].append(r)
-    return rounds
+
+    pages = list_targets(main_port, args.page, seeded.lists)
+    for target in pages.values():
+        check(target, 200, "list")
+    latencies = {name: run_load(target, 1, args.latency_duration) for name, target in pages.items()}
+    for name, r in latencies.items():
+        print(f"{pages[name].name} (one connection): p50 {r.p50:.2f} ms, p99 {r.p99:.2f} ms", flush=True)
+    return rounds, latencies
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -350,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Starting Postgres, S3 and Valkey in {data_dir}…", flush=True)
         stack.start()
         _use_stack_settings()
-        rounds = measure(args, stack.sup)
+        rounds, latencies = measure(args, stack.sup)
         finished = True
     except (StackError, RuntimeError) as exc:
         print(f"bench.api: {exc}", file=sys.stderr)
@@ -367,7 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"\nAPI load on loopback: {args.concurrency} keep-alive connections, {args.rounds} x "
         f"{args.duration:g} s per target (interleaved), {args.workers} uvicorn workers per app, "
-        f"WAIRO_ENV=production, {args.photos} photos, {os.cpu_count()} CPUs\n"
+        f"WAIRO_ENV=production, {args.photos} photos, {os.cpu_count()} CPUs; latency of single "
+        f"requests on one connection, {args.latency_duration:g} s per page\n"
     )
     results = pooled(rounds)
     print(format_table(results, BASELINE))
@@ -377,6 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{r.name}: {r.errors} of {r.requests} requests failed ({r.error_summary()})")
     print()
     print("\n".join(headline_lines(rounds, BASELINE)))
+    print("\n".join(latency_lines(latencies, args.photos, args.large)))
     return 1 if failing else 0
 
 

@@ -220,3 +220,27 @@ def test_the_rate_limiter_fails_open_when_valkey_is_down(
     assert good.status_code == 200
     forgot = main_api.post("/v1/auth/forgot-password", json={"email": user["email"]})
     assert forgot.status_code < 300
+
+
+def test_a_verified_token_is_still_refused_once_expired(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verification is cached per token (api/core/security.py); the expiry is checked every time."""
+    from api.core import security
+
+    token = issue_access_token(uuid.uuid4(), "user", ["main"], 0)
+    assert security.decode_access_token(token, "main").role == "user"  # verified and cached
+    expires = jwt.decode(token, options={"verify_signature": False})["exp"]
+    monkeypatch.setattr(security.time, "time", lambda: expires + 1.0)
+    with pytest.raises(security.InvalidToken):
+        security.decode_access_token(token, "main")
+    with pytest.raises(security.InvalidToken):  # the cache is per audience too
+        security.decode_access_token(token, "media")
+
+
+def test_a_cached_token_dies_with_the_signing_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.core import security
+
+    token = issue_access_token(uuid.uuid4(), "operator", ["backoffice"], 0)
+    assert security.decode_access_token(token, "backoffice").role == "operator"
+    monkeypatch.setattr(get_settings(), "jwt_secret", "another-secret-of-at-least-32-chars!!")
+    with pytest.raises(security.InvalidToken):
+        security.decode_access_token(token, "backoffice")

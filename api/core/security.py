@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import jwt
@@ -74,12 +76,23 @@ def issue_access_token(subject: uuid.UUID, role: Role, audiences: list[Audience]
 
 
 def decode_access_token(token: str, audience: Audience) -> Principal:
+    """The token's principal: signature, audience, claims and expiry checked (InvalidToken)."""
     settings = get_settings()
+    principal, expires_at = _verified(token, audience, settings.jwt_secret, settings.jwt_algorithm)
+    if expires_at <= time.time():
+        raise InvalidToken("expired")
+    return principal
+
+
+@lru_cache(maxsize=16_384)
+def _verified(token: str, audience: Audience, secret: str, algorithm: str) -> tuple[Principal, float]:
+    """A token verified once (its signature costs a tenth of a photo-list request), with its expiry,
+    which the caller checks every time. Invalid tokens raise and are not cached."""
     try:
         claims = jwt.decode(
             token,
-            settings.jwt_secret,
-            algorithms=[settings.jwt_algorithm],
+            secret,
+            algorithms=[algorithm],
             audience=audience,
             options={"require": ["sub", "role", "ver", "aud", "exp", "iat", "jti"]},
         )
@@ -88,7 +101,8 @@ def decode_access_token(token: str, audience: Audience) -> Principal:
             raise InvalidToken("unknown role")
         if not isinstance(version, int) or isinstance(version, bool):
             raise InvalidToken("malformed version")
-        return Principal(id=uuid.UUID(claims["sub"]), role=role, jti=str(claims["jti"]), version=version)
+        principal = Principal(id=uuid.UUID(claims["sub"]), role=role, jti=str(claims["jti"]), version=version)
+        return principal, float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc)) from exc
 

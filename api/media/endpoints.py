@@ -77,14 +77,14 @@ def selfie_upload_url(user: MediaUser, session: SessionDep, body: FileIn | None 
 def photo_upload_url(
     body: PhotoUploadIn, photographer: MediaPhotographer, session: SessionDep, provisioner: ProvisionerDep
 ) -> PhotoUploadOut:
-    return service.photo_upload_url(session, photographer, body, provisioner)
+    return service.photo_upload_url(session, photographer.id, body, provisioner)
 
 
 @router.post("/v1/photographers/me/photos/upload-url", status_code=status.HTTP_201_CREATED)
 def photographer_photo_upload_url(
     body: PhotoUploadIn, photographer: CurrentPhotographer, session: SessionDep, provisioner: ProvisionerDep
 ) -> PhotoUploadOut:
-    return service.photo_upload_url(session, photographer, body, provisioner)
+    return service.photo_upload_url(session, photographer.id, body, provisioner)
 
 
 @router.post("/v1/operators/me/profile-picture/upload-url")

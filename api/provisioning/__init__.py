@@ -27,8 +27,9 @@ class Provisioner(Protocol):
 
     def project_deleted(self, project: Project) -> None: ...
 
-    def ready_for_uploads(self, project: Project) -> bool:
-        """Whether the project's storage exists (the media API refuses upload URLs until then)."""
+    def ready_for_uploads(self, phase: str) -> bool:
+        """Whether the storage of a project in provisioning `phase` exists (the media API refuses
+        upload URLs until then)."""
         ...
 
 

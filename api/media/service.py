@@ -8,7 +8,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, exists, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from api.consent.service import has_active_consent
@@ -73,7 +88,9 @@ def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
     project_id = bindparam("project_id", type_=Project.id.type)
     photographer_id = bindparam("photographer_id", type_=Project.id.type)
     size = bindparam("size_bytes", type_=Photo.size_bytes.type)
-    assigned, uploads_open = assigned_to(photographer_id), Project.status.in_(UPLOAD_STATUSES)
+    assigned = assigned_to(photographer_id)
+    # `= ANY(array)`, not IN: an IN list would be rendered into the SQL again at each execution.
+    uploads_open = Project.status == any_(literal(sorted(UPLOAD_STATUSES), ARRAY(String)))
     reserve = (
         update(Project)
         .where(
@@ -142,19 +159,23 @@ def photo_upload_url(
     settings = get_settings()
     photo_id = uuid.uuid4()
     key = photo_key(body.project_id, photo_id)
-    found = session.execute(
-        _PHOTO_UPLOAD,
-        {
-            "project_id": body.project_id,
-            "photographer_id": photographer_id,
-            "photo_id": photo_id,
-            "key": key,
-            "file_name": body.file_name,
-            "content_type": body.content_type,
-            "size_bytes": body.size_bytes,
-            "expires_at": datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
-        },
-    ).one_or_none()
+    found = (
+        session.connection()
+        .execute(
+            _PHOTO_UPLOAD,
+            {
+                "project_id": body.project_id,
+                "photographer_id": photographer_id,
+                "photo_id": photo_id,
+                "key": key,
+                "file_name": body.file_name,
+                "content_type": body.content_type,
+                "size_bytes": body.size_bytes,
+                "expires_at": datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
+            },
+        )
+        .one_or_none()
+    )
     if found is None or not found.assigned or found.status not in PHOTOGRAPHER_STATUSES:
         raise NotFound("Project not found.")
     require_uploads_open(found.status)

@@ -40,4 +40,10 @@ def get_provisioner() -> Provisioner:
     return LocalProvisioner()
 
 
-ProvisionerDep = Annotated[Provisioner, Depends(get_provisioner)]
+async def _provisioner_dependency() -> Provisioner:
+    """`get_provisioner` as a dependency; async (it does no I/O) so that FastAPI calls it on the event
+    loop instead of handing it to a worker thread."""
+    return get_provisioner()
+
+
+ProvisionerDep = Annotated[Provisioner, Depends(_provisioner_dependency)]

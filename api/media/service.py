@@ -86,7 +86,7 @@ def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
     re-check the counters as the previous holder left them (its photo's insert counted itself
     through the database's trigger, see migration 0005_upload_quota), so they never exceed it."""
     project_id = bindparam("project_id", type_=Project.id.type)
-    photographer_id = bindparam("photographer_id", type_=Project.id.type)
+    photographer_id = bindparam("photographer_id", type_=Photo.photographer_id.type)
     size = bindparam("size_bytes", type_=Photo.size_bytes.type)
     assigned = assigned_to(photographer_id)
     # `= ANY(array)`, not IN: an IN list would be rendered into the SQL again at each execution.

@@ -129,3 +129,6 @@ CurrentStaff = Annotated[Staff, Depends(_staff)]
 # Media API: end users come with audience "media", staff with "backoffice" (spec/media-api.md).
 MediaUser = Annotated[User, Depends(_user("media"))]
 MediaPhotographer = Annotated[Photographer, Depends(_photographer("media"))]
+# Photographers of either API, for routes that need only the id (no account row is loaded).
+PhotographerPrincipal = Annotated[Principal, Depends(require_principal("backoffice", ("photographer",)))]
+MediaPhotographerPrincipal = Annotated[Principal, Depends(require_principal("media", ("photographer",)))]

@@ -108,3 +108,6 @@ def test_uvicorn_argv_and_defaults() -> None:
     assert args.duration * args.rounds * 3 + args.warmup * 3 <= 120  # a few minutes at most
     with pytest.raises(SystemExit):
         parse_args(["--workers", "0"])
+    assert parse_args([]).only is None and parse_args(["--only", "upload-url"]).only == "upload-url"
+    with pytest.raises(SystemExit):
+        parse_args(["--only", "constant"])

@@ -9,6 +9,7 @@ import logging
 from functools import lru_cache
 
 import redis
+from redis.commands.core import Script
 
 from api.settings import get_settings
 
@@ -24,13 +25,24 @@ def _unavailable(exc: redis.RedisError) -> None:
     log.warning("rate limiter unavailable, not limiting: %s", exc)
 
 
+# INCR and the window's expiry as one command (one round trip, one reply; atomic, so a counter never
+# stays without its expiry). redis-py sends it by its SHA and loads it when the server lacks it.
+_HIT = """
+local count = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1], 'NX')
+return count
+"""
+
+
+@lru_cache
+def _hit_script() -> Script:
+    return redis_client().register_script(_HIT)
+
+
 def hit(key: str, window_s: int) -> int:
     """Count one event in the current window and return the count so far (0 when unavailable)."""
     try:
-        pipe = redis_client().pipeline()
-        pipe.incr(f"rl:{key}")
-        pipe.expire(f"rl:{key}", window_s, nx=True)
-        count, _ = pipe.execute()
+        count = _hit_script()(keys=[f"rl:{key}"], args=[window_s], client=redis_client())
     except redis.RedisError as exc:
         _unavailable(exc)
         return 0

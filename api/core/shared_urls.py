@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from api.core.presign import GetSigner
+from api.core.presign import Signer
 from api.core.storage import default_bucket, get_signer
 from api.settings import get_settings
 
@@ -28,5 +28,5 @@ def shared_get_url(key: str, bucket: str | None = None) -> str:
 
 
 @lru_cache(maxsize=32_768)
-def _signed(signer: GetSigner, bucket: str, key: str, ttl_s: int, window_start: int) -> str:
-    return signer.url(bucket, key, ttl_s, now=datetime.fromtimestamp(window_start, UTC))
+def _signed(signer: Signer, bucket: str, key: str, ttl_s: int, window_start: int) -> str:
+    return signer.get(bucket, key, ttl_s, now=datetime.fromtimestamp(window_start, UTC))

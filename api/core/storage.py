@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from api.core.presign import GetSigner
+from api.core.presign import Signer
 from api.settings import get_settings
 from wairo_contracts.s3client import make_s3_client
 
@@ -41,19 +41,12 @@ def default_bucket() -> str:
     return get_settings().s3.bucket
 
 
-def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
-    """A presigned PUT with the Content-Type bound into the signature."""
-    settings = get_settings()
-    params: dict[str, Any] = {"Bucket": bucket or default_bucket(), "Key": key, "ContentType": content_type}
-    return s3_presigner().generate_presigned_url(
-        "put_object", Params=params, ExpiresIn=ttl_s or settings.upload_url_ttl_s
-    )
-
-
 @lru_cache
-def get_signer() -> GetSigner:
+def get_signer() -> Signer:
+    """The signer of the URLs clients get (api/core/presign.py: the URLs boto3 makes, without its
+    per-call cost)."""
     s3_settings = get_settings().s3
-    return GetSigner(
+    return Signer(
         endpoint=s3_settings.signing_endpoint,
         region=s3_settings.region,
         access_key=s3_settings.access_key,
@@ -62,8 +55,13 @@ def get_signer() -> GetSigner:
 
 
 def presign_get(key: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
-    """A presigned GET (signed here, not by boto3: see api/core/presign.py)."""
-    return get_signer().url(bucket or default_bucket(), key, ttl_s or get_settings().download_url_ttl_s)
+    return get_signer().get(bucket or default_bucket(), key, ttl_s or get_settings().download_url_ttl_s)
+
+
+def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: int | None = None) -> str:
+    """A presigned PUT with the Content-Type bound into the signature."""
+    ttl = ttl_s or get_settings().upload_url_ttl_s
+    return get_signer().put(bucket or default_bucket(), key, content_type, ttl)
 
 
 def ensure_bucket(bucket: str | None = None) -> None:

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import exists, select
+from sqlalchemy import BindParameter, Exists, exists, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, NotFound
@@ -44,20 +44,17 @@ MediaStaff = Annotated[Operator | Photographer, Depends(_media_staff_account)]
 MediaAccount = Annotated[Account, Depends(_media_account)]
 
 
+def assigned_to(photographer_id: uuid.UUID | BindParameter[uuid.UUID]) -> Exists:
+    """SQL: the photographer is assigned to the row's project (`Project` in the query)."""
+    return exists().where(
+        ProjectPhotographer.project_id == Project.id, ProjectPhotographer.photographer_id == photographer_id
+    )
+
+
 def assigned_project(session: Session, photographer: Photographer, project_id: uuid.UUID) -> Project:
-    """A project the photographer is assigned to and sees (404 otherwise), row-locked for quota
-    checks."""
+    """A project the photographer is assigned to and sees (404 otherwise)."""
     project = session.scalar(
-        select(Project)
-        .where(
-            Project.id == project_id,
-            photographer_sees(),
-            exists().where(
-                ProjectPhotographer.project_id == Project.id,
-                ProjectPhotographer.photographer_id == photographer.id,
-            ),
-        )
-        .with_for_update()
+        select(Project).where(Project.id == project_id, photographer_sees(), assigned_to(photographer.id))
     )
     if project is None:
         raise NotFound("Project not found.")

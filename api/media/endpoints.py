@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from api.core.errors import NotFound, Unauthorized, Unprocessable
 from api.core.pagination import Paging, paging
-from api.deps import CurrentOperator, CurrentPhotographer, MediaPhotographer, MediaUser, SessionDep
+from api.deps import (
+    CurrentOperator,
+    CurrentPhotographer,
+    MediaPhotographer,
+    MediaPhotographerPrincipal,
+    MediaUser,
+    PhotographerPrincipal,
+    SessionDep,
+)
 from api.media import completion, resumable, service, sweep
 from api.media.access import (
     MediaAccount,
@@ -75,16 +83,19 @@ def selfie_upload_url(user: MediaUser, session: SessionDep, body: FileIn | None 
 
 @router.post("/v1/photos/upload-url", status_code=status.HTTP_201_CREATED)
 def photo_upload_url(
-    body: PhotoUploadIn, photographer: MediaPhotographer, session: SessionDep, provisioner: ProvisionerDep
+    body: PhotoUploadIn,
+    photographer: MediaPhotographerPrincipal,
+    session: SessionDep,
+    provisioner: ProvisionerDep,
 ) -> PhotoUploadOut:
-    return service.photo_upload_url(session, photographer, body, provisioner)
+    return service.photo_upload_url(session, photographer.id, body, provisioner)
 
 
 @router.post("/v1/photographers/me/photos/upload-url", status_code=status.HTTP_201_CREATED)
 def photographer_photo_upload_url(
-    body: PhotoUploadIn, photographer: CurrentPhotographer, session: SessionDep, provisioner: ProvisionerDep
+    body: PhotoUploadIn, photographer: PhotographerPrincipal, session: SessionDep, provisioner: ProvisionerDep
 ) -> PhotoUploadOut:
-    return service.photo_upload_url(session, photographer, body, provisioner)
+    return service.photo_upload_url(session, photographer.id, body, provisioner)
 
 
 @router.post("/v1/operators/me/profile-picture/upload-url")

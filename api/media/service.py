@@ -8,7 +8,22 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    Select,
+    String,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from api.consent.service import has_active_consent
@@ -18,7 +33,7 @@ from api.core.ratelimit import hit
 from api.core.storage import default_bucket, presign_get, presign_put
 from api.jobs.outbox import enqueue_job
 from api.media import retention
-from api.media.access import assigned_project
+from api.media.access import assigned_to
 from api.media.completion import photo_bucket
 from api.media.schemas import (
     FileIn,
@@ -31,7 +46,7 @@ from api.media.schemas import (
     VariantOut,
 )
 from api.models import Operator, Photo, Photographer, Project, Selfie, User
-from api.projects.lifecycle import require_uploads_open
+from api.projects.lifecycle import PHOTOGRAPHER_STATUSES, UPLOAD_STATUSES, require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings
 from wairo_contracts.keys import (
@@ -43,8 +58,6 @@ from wairo_contracts.keys import (
     selfie_key,
 )
 
-# Photos that hold (or will hold) storage and count against a project's quota.
-QUOTA_STATUSES = ("pending_upload", "uploaded", "processing", "ready")
 LISTED_STATUSES = ("uploaded", "processing", "ready", "failed")
 
 
@@ -63,54 +76,118 @@ def _rate_limit(account_id: uuid.UUID) -> None:
         )
 
 
-def _check_quota(session: Session, project: Project, size_bytes: int | None) -> None:
-    """The project's quota (NULL: unlimited). The caller holds the project's row lock."""
-    if project.max_photos is None and project.max_storage_bytes is None:
-        return
-    count, used = session.execute(
-        select(func.count(), func.coalesce(func.sum(Photo.size_bytes), 0)).where(
-            Photo.project_id == project.id, Photo.status.in_(QUOTA_STATUSES)
+def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
+    """One statement that inserts a photo's pending row when the photographer may upload to the
+    project and the quota allows it, and answers what a refusal needs: the project's status,
+    provisioning phase and bucket, whether the photographer is assigned, whether it inserted.
+
+    Without a quota no project row is locked (the reservation matches nothing). With one, the
+    reservation is a conditional UPDATE of the project row: concurrent uploads wait on it, then
+    re-check the counters as the previous holder left them (its photo's insert counted itself
+    through the database's trigger, see migration 0006_upload_quota), so they never exceed it."""
+    project_id = bindparam("project_id", type_=Project.id.type)
+    photographer_id = bindparam("photographer_id", type_=Photo.photographer_id.type)
+    size = bindparam("size_bytes", type_=Photo.size_bytes.type)
+    assigned = assigned_to(photographer_id)
+    # `= ANY(array)`, not IN: an IN list would be rendered into the SQL again at each execution.
+    uploads_open = Project.status == any_(literal(sorted(UPLOAD_STATUSES), ARRAY(String)))
+    reserve = (
+        update(Project)
+        .where(
+            Project.id == project_id,
+            Project.quota_used_photos.is_not(None),
+            uploads_open,
+            assigned,
+            or_(Project.max_photos.is_(None), Project.quota_used_photos < Project.max_photos),
+            or_(
+                Project.max_storage_bytes.is_(None),
+                Project.quota_used_bytes + func.coalesce(size, 0) <= Project.max_storage_bytes,
+            ),
         )
+        # Only the lock: the photo's insert counts itself; no edit of the project (updated_at kept).
+        .values(quota_used_photos=Project.quota_used_photos, updated_at=Project.updated_at)
+        .returning(Project.id)
+        .cte("reserve")
+    )
+    row = select(
+        bindparam("photo_id", type_=Photo.id.type),
+        Project.id,
+        photographer_id,
+        literal("pending_upload"),
+        bindparam("key", type_=Photo.original_key.type),
+        bindparam("file_name", type_=Photo.file_name.type),
+        bindparam("content_type", type_=Photo.content_type.type),
+        size,
+        bindparam("expires_at", type_=Photo.upload_expires_at.type),
+    ).where(
+        Project.id == project_id,
+        uploads_open,
+        assigned,
+        or_(Project.quota_used_photos.is_(None), exists(select(reserve.c.id))),
+    )
+    columns = ["id", "project_id", "photographer_id", "status", "original_key", "file_name"]
+    columns += ["content_type", "size_bytes", "upload_expires_at"]
+    inserted = insert(Photo).from_select(columns, row).returning(Photo.id).cte("inserted")
+    return select(
+        Project.status,
+        Project.provisioning_phase,
+        Project.bucket,
+        assigned.label("assigned"),
+        exists(select(inserted.c.id)).label("inserted"),
+    ).where(Project.id == project_id)
+
+
+_PHOTO_UPLOAD = _photo_upload_statement()
+
+
+def _quota_refusal(session: Session, project_id: uuid.UUID) -> Conflict:
+    """Which quota refused an upload, from the counters as they are now."""
+    max_photos, used = session.execute(
+        select(Project.max_photos, Project.quota_used_photos).where(Project.id == project_id)
     ).one()
-    if project.max_photos is not None and count >= project.max_photos:
-        raise Conflict(f"The project's quota of {project.max_photos} photos is used up.", code="photo_quota")
-    if (
-        project.max_storage_bytes is not None
-        and int(used or 0) + (size_bytes or 0) > project.max_storage_bytes
-    ):
-        raise Conflict("The project's storage quota is used up.", code="storage_quota")
+    if max_photos is not None and (used or 0) >= max_photos:
+        return Conflict(f"The project's quota of {max_photos} photos is used up.", code="photo_quota")
+    return Conflict("The project's storage quota is used up.", code="storage_quota")
 
 
 def photo_upload_url(
-    session: Session, photographer: Photographer, body: PhotoUploadIn, provisioner: Provisioner
+    session: Session, photographer_id: uuid.UUID, body: PhotoUploadIn, provisioner: Provisioner
 ) -> PhotoUploadOut:
-    project = assigned_project(session, photographer, body.project_id)
-    require_uploads_open(project)
-    if not provisioner.ready_for_uploads(project):
-        raise Conflict(
-            f"The project's storage is not ready yet ({project.provisioning_phase}); try again shortly.",
-            code="project_not_ready",
-        )
-    _check_quota(session, project, body.size_bytes)
-    _rate_limit(photographer.id)
+    """The pending photo and its presigned PUT. Refusals, first that applies: 404 (not assigned, or
+    a project photographers do not see), 409 `project_closed`, `project_not_ready`, `photo_quota` /
+    `storage_quota`, then 429. A refusal after the insert rolls it back with the request."""
     settings = get_settings()
     photo_id = uuid.uuid4()
-    key = photo_key(project.id, photo_id)
-    session.add(
-        Photo(
-            id=photo_id,
-            project_id=project.id,
-            photographer_id=photographer.id,
-            status="pending_upload",
-            original_key=key,
-            file_name=body.file_name,
-            content_type=body.content_type,
-            size_bytes=body.size_bytes,
-            upload_expires_at=datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
+    key = photo_key(body.project_id, photo_id)
+    found = (
+        session.connection()
+        .execute(
+            _PHOTO_UPLOAD,
+            {
+                "project_id": body.project_id,
+                "photographer_id": photographer_id,
+                "photo_id": photo_id,
+                "key": key,
+                "file_name": body.file_name,
+                "content_type": body.content_type,
+                "size_bytes": body.size_bytes,
+                "expires_at": datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
+            },
         )
+        .one_or_none()
     )
-    session.flush()
-    url = presign_put(key, body.content_type, bucket=project.bucket or default_bucket())
+    if found is None or not found.assigned or found.status not in PHOTOGRAPHER_STATUSES:
+        raise NotFound("Project not found.")
+    require_uploads_open(found.status)
+    if not provisioner.ready_for_uploads(found.provisioning_phase):
+        raise Conflict(
+            f"The project's storage is not ready yet ({found.provisioning_phase}); try again shortly.",
+            code="project_not_ready",
+        )
+    if not found.inserted:
+        raise _quota_refusal(session, body.project_id)
+    _rate_limit(photographer_id)
+    url = presign_put(key, body.content_type, bucket=found.bucket or default_bucket())
     return PhotoUploadOut(
         photo_id=photo_id, upload_url=url, key=key, expires_in_seconds=settings.upload_url_ttl_s
     )

@@ -28,6 +28,9 @@ from api.models.base import Base, created_at, updated_at, uuid_pk
 from api.models.projects import _in
 
 PHOTO_STATUSES = ("pending_upload", "uploaded", "processing", "ready", "failed", "expired")
+# Photos that hold (or will hold) storage and count against their project's quota (the database's
+# triggers count them into `projects.quota_used_*`: migration 0006_upload_quota).
+QUOTA_STATUSES = ("pending_upload", "uploaded", "processing", "ready")
 SELFIE_STATUSES = ("pending_upload", "uploaded", "processing", "approved", "rejected", "expired")
 TAG_SOURCES = ("auto", "confirmed")
 REPORT_TYPES = ("incorrect_tag", "missing_tag")

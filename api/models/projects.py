@@ -38,6 +38,11 @@ class Project(Base):
         CheckConstraint("max_photos IS NULL OR max_photos >= 0", name="max_photos"),
         CheckConstraint("dedicated_workers >= 0", name="dedicated_workers"),
         CheckConstraint("max_storage_bytes IS NULL OR max_storage_bytes > 0", name="max_storage"),
+        CheckConstraint(
+            "(quota_used_photos IS NULL) = (max_photos IS NULL AND max_storage_bytes IS NULL)"
+            " AND (quota_used_bytes IS NULL) = (quota_used_photos IS NULL)",
+            name="quota_usage",
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -54,6 +59,10 @@ class Project(Base):
     # Quota (from the Project CR when Kubernetes is enabled); NULL means unlimited.
     max_photos: Mapped[int | None] = mapped_column(Integer)
     max_storage_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    # What counts against the quota (photos in QUOTA_STATUSES, their bytes) while there is one, NULL
+    # otherwise: kept by the database's triggers (migration 0006_upload_quota), never written here.
+    quota_used_photos: Mapped[int | None] = mapped_column(Integer)
+    quota_used_bytes: Mapped[int | None] = mapped_column(BigInteger)
     # Storage bucket override; NULL means the platform's default bucket.
     bucket: Mapped[str | None] = mapped_column(String(63))
     provisioning_phase: Mapped[str] = mapped_column(String(32), server_default="Pending")

@@ -51,6 +51,7 @@ def photographer_sees() -> ColumnElement[bool]:
     return Project.status.in_(PHOTOGRAPHER_STATUSES)
 
 
-def require_uploads_open(project: Project) -> None:
-    if project.status not in UPLOAD_STATUSES:
-        raise Conflict(f"The project is {project.status}: it takes no more photos.", code="project_closed")
+def require_uploads_open(status: str) -> None:
+    """A project in `status` takes uploads (409 `project_closed` otherwise)."""
+    if status not in UPLOAD_STATUSES:
+        raise Conflict(f"The project is {status}: it takes no more photos.", code="project_closed")

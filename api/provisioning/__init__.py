@@ -27,8 +27,9 @@ class Provisioner(Protocol):
 
     def project_deleted(self, project: Project) -> None: ...
 
-    def ready_for_uploads(self, project: Project) -> bool:
-        """Whether the project's storage exists (the media API refuses upload URLs until then)."""
+    def ready_for_uploads(self, phase: str) -> bool:
+        """Whether the storage of a project in provisioning `phase` exists (the media API refuses
+        upload URLs until then)."""
         ...
 
 
@@ -39,4 +40,10 @@ def get_provisioner() -> Provisioner:
     return LocalProvisioner()
 
 
-ProvisionerDep = Annotated[Provisioner, Depends(get_provisioner)]
+async def _provisioner_dependency() -> Provisioner:
+    """`get_provisioner` as a dependency; async (it does no I/O) so that FastAPI calls it on the event
+    loop instead of handing it to a worker thread."""
+    return get_provisioner()
+
+
+ProvisionerDep = Annotated[Provisioner, Depends(_provisioner_dependency)]

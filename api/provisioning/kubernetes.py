@@ -50,8 +50,8 @@ class KubernetesProvisioner:
     def project_deleted(self, project: Project) -> None:
         self._queue_sync(project)
 
-    def ready_for_uploads(self, project: Project) -> bool:
-        return project.provisioning_phase == Phase.READY
+    def ready_for_uploads(self, phase: str) -> bool:
+        return phase == Phase.READY
 
     @staticmethod
     def _queue_sync(project: Project) -> None:

@@ -26,7 +26,7 @@ class LocalProvisioner:
     def project_deleted(self, project: Project) -> None:
         """Nothing to tear down: the objects go with the `delete_objects` job."""
 
-    def ready_for_uploads(self, project: Project) -> bool:
+    def ready_for_uploads(self, phase: str) -> bool:
         return True  # the platform bucket (a failed bucket creation shows at the PUT, and is retried)
 
     @staticmethod

@@ -44,6 +44,8 @@ UPLOAD_URLS_PER_MINUTE = 10_000_000
 BASELINE, PHOTO_LIST, UPLOAD_URL = "baseline", "photo list", "upload-url"
 # Photos the member of each project is tagged in.
 TAGGED = 12
+# --only: one target, still interleaved with the baseline.
+ONLY = {"photo-list": PHOTO_LIST, "upload-url": UPLOAD_URL}
 
 
 @dataclass
@@ -263,7 +265,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bench.api", description=__doc__, formatter_class=_HelpFormatter
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per target and round")
-    parser.add_argument("--rounds", type=int, default=2, help="passes over the three targets, interleaved")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the targets, interleaved")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load per target")
     parser.add_argument("--concurrency", type=int, default=32, help="keep-alive connections of the generator")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes per app")
@@ -276,6 +278,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--page", type=int, default=50, help="limit= of the photo list (the API's default page)"
     )
     parser.add_argument("--photographers", type=int, default=32, help="accounts the upload URLs rotate over")
+    parser.add_argument("--only", choices=sorted(ONLY), help="load only this target (and the baseline)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, data) after the run")
     args = parser.parse_args(argv)
     sizes = (args.concurrency, args.workers, args.photos, args.large, args.page)
@@ -389,6 +392,8 @@ def measure(
     check(targets[BASELINE], 200, "json")
     check(targets[PHOTO_LIST], 200, "list")
     check(targets[UPLOAD_URL], 201, "upload")
+    if args.only:
+        targets = {short: t for short, t in targets.items() if short in (BASELINE, ONLY[args.only])}
 
     for target in targets.values():
         print(f"Warming up {target.name} ({args.warmup:.0f} s)…", flush=True)

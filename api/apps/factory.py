@@ -25,7 +25,7 @@ def _operation_id(route: APIRoute) -> str:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The event loop's connections: the read pool and the token-version cache."""
-    await open_reader(app)
+    open_reader(app)
     open_cache(app)
     try:
         yield

@@ -6,13 +6,14 @@ is built once with SQLAlchemy Core (so the models stay the one source of names) 
 psycopg (`compile_query`); a request runs it on a pooled autocommit connection: one round trip.
 Writes never come this way.
 
-The pool lives in the served app's lifespan (`open_reader`, `close_reader`); tests that run an
-app on their own rolled-back transaction replace the `get_reader` dependency with a `SessionReader`
-on that transaction, which runs the same SQL through it.
+The pool belongs to the served app's lifespan (`open_reader`, `close_reader`) and opens at the
+first read; tests that run an app on their own rolled-back transaction replace the `get_reader`
+dependency with a `SessionReader` on that transaction, which runs the same SQL through it.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
@@ -55,11 +56,14 @@ class Reader(Protocol):
 
 
 class PoolReader:
-    """Reads on the app's pool. A statement that meets a broken connection (Postgres restarted) is
-    retried once on a fresh one; beyond that the error reaches the handler (503)."""
+    """Reads on the app's pool, opened at the first read (the lifespan may start before the
+    settings are complete, e.g. an OpenAPI document fetched in-process). A statement that meets a
+    broken connection (Postgres restarted) is retried once on a fresh one; beyond that the error
+    reaches the handler (503)."""
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
-        self.pool = pool
+    def __init__(self) -> None:
+        self._pool: AsyncConnectionPool | None = None
+        self._opening = asyncio.Lock()
 
     async def fetch(self, query: Query, values: Mapping[str, Any]) -> list[Row]:
         params = query.params(values)
@@ -71,9 +75,23 @@ class PoolReader:
             return await self._fetch(query.sql, params)  # once more, on a fresh connection
 
     async def _fetch(self, sql: str, params: dict[str, Any]) -> list[Row]:
-        async with self.pool.connection() as conn:
+        async with (await self._opened()).connection() as conn:
             cursor = await conn.execute(sql, params)
             return await cursor.fetchall()
+
+    async def _opened(self) -> AsyncConnectionPool:
+        if self._pool is None:
+            async with self._opening:
+                if self._pool is None:
+                    pool = _new_pool()
+                    await pool.open()
+                    self._pool = pool
+        return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
 
 class SessionReader:
@@ -91,11 +109,11 @@ def _conninfo(url: str) -> str:
     return normalise_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-async def open_reader(app: FastAPI) -> None:
+def _new_pool() -> AsyncConnectionPool:
     settings = get_settings()
     if not settings.database_url:
         raise RuntimeError("WAIRO_DATABASE_URL is not set (`wairo-dev up` sets it for the embedded Postgres)")
-    pool = AsyncConnectionPool(
+    return AsyncConnectionPool(
         _conninfo(settings.database_url),
         min_size=1,
         max_size=settings.db_pool_size,
@@ -103,14 +121,16 @@ async def open_reader(app: FastAPI) -> None:
         kwargs={"autocommit": True, "connect_timeout": 5, "options": "-c statement_timeout=30000"},
         open=False,
     )
-    await pool.open()
-    app.state.reader = PoolReader(pool)
+
+
+def open_reader(app: FastAPI) -> None:
+    app.state.reader = PoolReader()
 
 
 async def close_reader(app: FastAPI) -> None:
     reader = getattr(app.state, "reader", None)
     if isinstance(reader, PoolReader):
-        await reader.pool.close()
+        await reader.close()
 
 
 async def get_reader(request: Request) -> Reader:

@@ -93,7 +93,7 @@ def _run_photo(task: Task, photo_id: str, steps: Callable[[pipeline.PhotoJob], N
             raise _retry_photo(task, pid, exc, UNEXPECTED_RETRIES) from exc
 
 
-@celery_app.task(name="process_photo", bind=True, max_retries=VISION_RETRIES)
+@celery_app.task(name="process_photo", bind=True, max_retries=VISION_RETRIES, ignore_result=True)
 def process_photo(self: Task, photoId: str) -> None:
     _run_photo(self, photoId, pipeline.run_photo_steps)
 

@@ -36,9 +36,10 @@ class VisionSettings(BaseSettings):
     # Ray Serve.
     max_batch_size: int = Field(8, ge=1)
     batch_wait_timeout_s: float = Field(0.01, ge=0)
-    # Batches inferring at once in a replica: the size of its inference thread pool (backends
-    # release the GIL). One more batch may be reading and decoding its images meanwhile.
-    max_concurrent_batches: int = Field(1, ge=1, le=64)
+    # Batches inferring at once in a replica, one thread and one analyzer each (backends release
+    # the GIL); unset: see `inference_threads`. One more batch may be reading and decoding its
+    # images meanwhile.
+    max_concurrent_batches: int | None = Field(None, ge=1, le=64)
     max_ongoing_requests: int = Field(256, ge=1)
     num_replicas: int = Field(1, ge=1)
     autoscaling: bool = False
@@ -53,3 +54,13 @@ class VisionSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     dashboard_port: int = 8265
+
+    def inference_threads(self) -> int:
+        """Batches a replica infers at once: `max_concurrent_batches` when set; otherwise, for dlib
+        (one core per call), the CPUs the replica is given (`num_cpus`, at least one); for
+        insightface one, its onnxruntime session using the cores itself."""
+        if self.max_concurrent_batches is not None:
+            return self.max_concurrent_batches
+        if self.backend == "dlib":
+            return max(1, min(64, int(self.num_cpus)))
+        return 1

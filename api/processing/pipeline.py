@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from PIL import Image
+from sqlalchemy import select, update
 
 from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
@@ -20,6 +21,7 @@ from api.processing import exif, images
 from api.processing.selfie_rules import selfie_rejection_reason
 from api.processing.vision_client import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from wairo_contracts.keys import THUMBNAILS, WATERMARKED, photo_key
+from wairo_contracts.vision import AnalyzeResult
 
 log = logging.getLogger("wairo.processing")
 
@@ -39,7 +41,8 @@ def put_jpeg(bucket: str, key: str, data: bytes) -> None:
 
 @dataclass
 class PhotoJob:
-    """What the steps need to know about a photo, read once at the start of a run."""
+    """What the steps need to know about a photo, read once at the start of a run, and what this
+    run made that is not recorded yet."""
 
     id: uuid.UUID
     project_id: uuid.UUID
@@ -50,31 +53,39 @@ class PhotoJob:
     has_metadata: bool
     variants: dict[str, str] = field(default_factory=dict)
     has_faces: bool = False
-    _image: Any = None
+    metadata: tuple[dict[str, Any], datetime | None] | None = None  # (exif, taken_at)
+    produced: dict[str, str] = field(default_factory=dict)  # variants stored, not yet recorded
+    _data: bytes | None = None
+    _upright: Image.Image | None = None
 
-    def image(self) -> Any:
-        if self._image is None:
-            self._image = images.open_image(read_object(self.bucket, self.original_key))
-        return self._image
+    def data(self) -> bytes:
+        """The original's bytes (read from storage once per run)."""
+        if self._data is None:
+            self._data = read_object(self.bucket, self.original_key)
+        return self._data
+
+    def upright(self) -> Image.Image:
+        """The photo decoded once, at most at the watermark's size (images.decode_upright)."""
+        if self._upright is None:
+            self._upright = images.decode_upright(self.data())
+        return self._upright
 
 
 def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
-    """Mark the photo `processing` from now (each run restarts the clock the reconciler reads);
-    None when there is nothing to do (deleted, done, not uploaded)."""
+    """What a run needs, read without a lock or a write (`record_progress` takes the lock); None
+    when there is nothing to do (deleted, done, not uploaded)."""
     with session_scope() as session:
         row = session.execute(
             select(Photo, Project, Operator)
             .join(Project, Project.id == Photo.project_id)
             .join(Operator, Operator.id == Project.operator_id)
             .where(Photo.id == photo_id)
-            .with_for_update(of=Photo)
         ).first()
         if row is None:
             return None
         photo, project, operator = row
         if photo.status not in ("uploaded", "processing"):
             return None
-        photo.status, photo.processing_started_at = "processing", datetime.now(UTC)
         return PhotoJob(
             id=photo.id,
             project_id=photo.project_id,
@@ -88,71 +99,96 @@ def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
         )
 
 
-def _record_variants(job: PhotoJob, produced: dict[str, str]) -> None:
-    """Add variants to the photo; when the photo was deleted meanwhile, remove the new objects."""
-    with session_scope() as session:
-        photo = session.scalar(select(Photo).where(Photo.id == job.id).with_for_update())
-        if photo is None:
-            s3().delete_objects(
-                Bucket=job.bucket, Delete={"Objects": [{"Key": k} for k in produced.values()], "Quiet": True}
-            )
-            return
-        photo.variants = {**photo.variants, **produced}
-    job.variants.update(produced)
-
-
 def extract_metadata(job: PhotoJob) -> None:
-    if job.has_metadata:
-        return
-    data, taken_at = exif.extract(job.image(), job.timezone)
-    with session_scope() as session:
-        session.execute(
-            update(Photo)
-            .where(Photo.id == job.id)
-            .values(exif=data, taken_at=taken_at, width=data["width"], height=data["height"])
-        )
-    job.has_metadata = True
+    if not job.has_metadata:
+        job.metadata = exif.extract(images.open_image(job.data()), job.timezone)
 
 
 def generate_thumbnails(job: PhotoJob) -> None:
     missing = [name for name in THUMBNAILS if name not in job.variants]
     if not missing:
         return
-    produced = {}
-    for name in missing:
-        key = photo_key(job.project_id, job.id, name)
-        put_jpeg(job.bucket, key, images.thumbnail(job.image(), THUMBNAILS[name]))
-        produced[name] = key
-    _record_variants(job, produced)
+    for name, image in images.thumbnails(job.upright()).items():
+        if name in missing:
+            key = photo_key(job.project_id, job.id, name)
+            put_jpeg(job.bucket, key, images.encode_thumbnail(image))
+            job.produced[name] = key
 
 
 def generate_watermark(job: PhotoJob) -> None:
     if WATERMARKED in job.variants:
         return
     key = photo_key(job.project_id, job.id, WATERMARKED)
-    put_jpeg(job.bucket, key, images.watermark(job.image(), job.watermark_text))
-    _record_variants(job, {WATERMARKED: key})
+    put_jpeg(job.bucket, key, images.encode_watermark(images.watermark(job.upright(), job.watermark_text)))
+    job.produced[WATERMARKED] = key
 
 
-def detect_faces(job: PhotoJob) -> None:
-    """Faces from the vision service into `faces` (replacing any earlier run's)."""
+def mark_processing(photo_id: uuid.UUID) -> None:
+    """`processing` from now, unless the photo is deleted, done or failed."""
+    with session_scope() as session:
+        session.execute(
+            update(Photo)
+            .where(Photo.id == photo_id, Photo.status.in_(("uploaded", "processing")))
+            .values(status="processing", processing_started_at=datetime.now(UTC))
+        )
+
+
+def record_progress(job: PhotoJob) -> bool:
+    """One transaction before the vision call: the photo is `processing` from now (each run
+    restarts the clock the reconciler reads) and the metadata and variants this run made are
+    recorded, so a run after a crash skips them. False when the run stops here: the photo was
+    deleted meanwhile (the new objects are removed) or is no longer to be processed."""
+    with session_scope() as session:
+        photo = session.scalar(select(Photo).where(Photo.id == job.id).with_for_update())
+        if photo is None:
+            if job.produced:
+                s3().delete_objects(
+                    Bucket=job.bucket,
+                    Delete={"Objects": [{"Key": k} for k in job.produced.values()], "Quiet": True},
+                )
+            return False
+        if job.metadata is not None and photo.exif is None:
+            data, taken_at = job.metadata
+            photo.exif, photo.taken_at, photo.width, photo.height = (
+                data,
+                taken_at,
+                data["width"],
+                data["height"],
+            )
+        if job.produced:
+            photo.variants = {**photo.variants, **job.produced}
+        if photo.status not in ("uploaded", "processing"):
+            return False
+        photo.status, photo.processing_started_at = "processing", datetime.now(UTC)
+    job.variants.update(job.produced)
+    job.produced.clear()
+    job.has_metadata = True
+    return True
+
+
+def detect_faces(job: PhotoJob) -> AnalyzeResult | None:
+    """The photo's faces from the vision service; None when a run already stored them."""
     if job.has_faces:
-        return
+        return None
     result = analyze(job.bucket, job.original_key)
     try:
         check_item(result)
     except NotAnImage as exc:
         raise images.CorruptImage(f"vision: {exc}") from exc
+    return result
+
+
+def finish_photo(job: PhotoJob, result: AnalyzeResult | None) -> None:
+    """One transaction: the faces into `faces`, `ready`, and `cluster_faces` queued for every
+    member with an approved selfie. Faces and `face_count` are written together, so a photo
+    without a count has no faces; the row lock makes two runs of this step (a redelivered job
+    racing the original) store one set: the second sees the first's count."""
     with session_scope() as session:
-        # The row lock makes two runs of this step (a redelivered job racing the original) store
-        # one set of faces: the second sees the first's face_count and stops.
         photo = session.get(Photo, job.id, with_for_update=True)
-        if photo is None or photo.face_count is not None:
-            job.has_faces = photo is not None
+        if photo is None:
             return
-        session.execute(delete(Face).where(Face.photo_id == job.id))
-        for face in result.faces:
-            session.add(
+        if result is not None and photo.face_count is None:
+            session.add_all(
                 Face(
                     photo_id=job.id,
                     project_id=job.project_id,
@@ -163,22 +199,13 @@ def detect_faces(job: PhotoJob) -> None:
                     model=face.model,
                     **embedding_columns(face),
                 )
+                for face in result.faces
             )
-        session.execute(update(Photo).where(Photo.id == job.id).values(face_count=len(result.faces)))
-    job.has_faces = True
-
-
-def finish_photo(job: PhotoJob) -> None:
-    """`ready`, then match the new faces against every member with an approved selfie."""
-    with session_scope() as session:
-        done = session.execute(
-            update(Photo)
-            .where(Photo.id == job.id, Photo.status == "processing")
-            .values(status="ready", failure_reason=None)
-            .returning(Photo.id)
-        ).first()
-        if done is None:
+            photo.face_count = len(result.faces)
+        job.has_faces = photo.face_count is not None
+        if photo.status != "processing":
             return
+        photo.status, photo.failure_reason = "ready", None
         members = session.scalars(
             select(ProjectMember.user_id)
             .where(ProjectMember.project_id == job.project_id)
@@ -198,11 +225,13 @@ def finish_photo(job: PhotoJob) -> None:
 
 
 def run_photo_steps(job: PhotoJob) -> None:
+    """Metadata, thumbnails and watermark, recorded in one transaction; then the faces and `ready`
+    in a second."""
     extract_metadata(job)
     generate_thumbnails(job)
     generate_watermark(job)
-    detect_faces(job)
-    finish_photo(job)
+    if record_progress(job):
+        finish_photo(job, detect_faces(job))
 
 
 def fail_photo(photo_id: uuid.UUID, reason: str) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.core.db import session_scope
 from api.core.storage import default_bucket
@@ -48,6 +49,16 @@ def _backoff(task: Task, exc: Exception, retries: int, cap_s: int = 60) -> Excep
     return task.retry(exc=exc, countdown=min(2**task.request.retries, cap_s), max_retries=retries)
 
 
+def _retry_photo(task: Task, photo_id: uuid.UUID, exc: Exception, retries: int) -> Exception:
+    """The photo waits for its retry `processing` (a run that failed before recording anything has
+    not marked it yet; the reconciler's clock restarts), then the retry with backoff."""
+    try:
+        pipeline.mark_processing(photo_id)
+    except SQLAlchemyError:  # the database is what failed: the retry will mark it
+        log.warning("photo %s: could not mark it processing before its retry", photo_id, exc_info=True)
+    return _backoff(task, exc, retries)
+
+
 def _run_photo(task: Task, photo_id: str, steps: Callable[[pipeline.PhotoJob], None]) -> None:
     pid = uuid.UUID(photo_id)
     try:
@@ -66,23 +77,23 @@ def _run_photo(task: Task, photo_id: str, steps: Callable[[pipeline.PhotoJob], N
             pipeline.fail_photo(pid, f"storage_error: {exc}")
         else:
             log.warning("photo %s: storage error, retrying: %s", pid, exc)
-            raise _backoff(task, exc, STORAGE_RETRIES) from exc
+            raise _retry_photo(task, pid, exc, STORAGE_RETRIES) from exc
     except VisionUnavailable as exc:
         if task.request.retries >= VISION_RETRIES:
             pipeline.fail_photo(pid, f"vision_unavailable: {exc}")
         else:
             log.warning("photo %s: vision unavailable, retrying: %s", pid, exc)
-            raise _backoff(task, exc, VISION_RETRIES) from exc
+            raise _retry_photo(task, pid, exc, VISION_RETRIES) from exc
     except Exception as exc:  # anything else (a bug, a database hiccup): retried, then failed
         if task.request.retries >= UNEXPECTED_RETRIES:
             log.exception("photo %s: processing failed", pid)
             pipeline.fail_photo(pid, f"processing_error: {type(exc).__name__}: {exc}")
         else:
             log.warning("photo %s: unexpected error, retrying: %r", pid, exc)
-            raise _backoff(task, exc, UNEXPECTED_RETRIES) from exc
+            raise _retry_photo(task, pid, exc, UNEXPECTED_RETRIES) from exc
 
 
-@celery_app.task(name="process_photo", bind=True, max_retries=VISION_RETRIES)
+@celery_app.task(name="process_photo", bind=True, max_retries=VISION_RETRIES, ignore_result=True)
 def process_photo(self: Task, photoId: str) -> None:
     _run_photo(self, photoId, pipeline.run_photo_steps)
 

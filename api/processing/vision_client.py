@@ -5,6 +5,7 @@ unavailable (retry) or an item failed for good."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from types import TracebackType
 from typing import TypeVar
 
@@ -111,13 +112,20 @@ def check_item(result: AnalyzeResult) -> None:
     raise NotAnImage(result.error)  # "decode", or a service too old to say
 
 
+@lru_cache(maxsize=4)
+def client_for(url: str, timeout_s: float) -> VisionClient:
+    """One client per service URL and timeout in a process (httpx clients are thread-safe): its
+    connections are kept alive and its TLS context is built once, not once per photo. Made on
+    first use, so each Celery pool process makes its own after the fork."""
+    return VisionClient(url, timeout_s=timeout_s)
+
+
 def _call(call: Callable[[VisionClient], T], timeout_s: float) -> T:
     url = get_settings().vision_url
     if not url:
         raise VisionUnavailable("the vision service is not configured (WAIRO_VISION_URL)")
     try:
-        with VisionClient(url, timeout_s=timeout_s) as client:
-            return call(client)
+        return call(client_for(url, timeout_s))
     except VisionError as exc:
         raise VisionUnavailable(str(exc)) from exc
 

@@ -3,19 +3,24 @@ contract, served by a plain threaded HTTP server, backed by the REAL analyzer (d
 reading objects from S3 and the real matching code.
 
 Ray Serve (the real service's layer) is too heavy for the test suite and the pipeline benchmark on
-a small shared machine; the face detection and embeddings are the real ones.
+a small shared machine; the face detection and embeddings are the real ones, and as in a replica
+`inference_threads` requests infer at once, one analyzer each (vision/models/pool.py).
 
-Used by the pipeline benchmark and by the tests (tests/fixtures/vision.py; tests/faults/servers.py
-holds requests through `before_request`)."""
+Used by the pipeline benchmark (as its own process: `python -m bench.pipeline.vision_server PORT`)
+and by the tests (tests/fixtures/vision.py; tests/faults/servers.py holds requests through
+`before_request`)."""
 
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from vision.config import VisionSettings
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -57,8 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
             image: Any
             try:
                 image = decode_image(read_object(self.server.s3, ref.bucket, ref.key))
-                with self.server.lock:  # one inference at a time, as the real replica does
-                    faces: Any = self.server.analyzer.analyze([image])[0]
+                faces: Any = self.server.analyzers.analyze([image])[0]
             except Exception as exc:
                 image, faces = None, item_error(exc)
             results.append(result_out(ref.bucket, ref.key, image, faces))
@@ -81,16 +85,20 @@ class _Handler(BaseHTTPRequestHandler):
 class VisionServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, before_request: Callable[[bytes], None] | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        before_request: Callable[[bytes], None] | None = None,
+        settings: VisionSettings | None = None,
+    ) -> None:
         """`before_request`, if given, is called with each POST's body before it is answered (in
-        the request's thread: it may hold the request)."""
-        from vision.config import VisionSettings
-        from vision.models import create_analyzer
+        the request's thread: it may hold the request). `settings` default to the environment's
+        (`WAIRO_VISION_*`), with the dlib backend."""
+        from vision.models import create_analyzer_pool
 
         super().__init__(("127.0.0.1", port), _Handler)
-        self.analyzer = create_analyzer(VisionSettings(backend="dlib"))
-        self.analyzer.load()
-        self.lock = threading.Lock()
+        self.analyzers = create_analyzer_pool(settings or VisionSettings(backend="dlib"))
+        self.analyzers.load()
         self.before_request = before_request
         self.url = f"http://127.0.0.1:{port}"
 
@@ -105,3 +113,13 @@ class VisionServer(ThreadingHTTPServer):
     def start(self) -> VisionServer:
         threading.Thread(target=self.serve_forever, daemon=True).start()
         return self
+
+
+def main(argv: list[str]) -> None:
+    """`python -m bench.pipeline.vision_server PORT`: serve until killed (storage: WAIRO_S3_*)."""
+    server = VisionServer(int(argv[0]))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

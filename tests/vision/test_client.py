@@ -74,3 +74,14 @@ def test_errors_are_raised_as_vision_errors():
     assert client.health() is False
     with pytest.raises(VisionError, match="unreachable"):
         client.version()
+
+
+def test_one_client_per_service_url_in_a_process():
+    from api.processing.vision_client import client_for
+
+    client_for.cache_clear()
+    first = client_for("http://127.0.0.1:9/", 60)
+    assert client_for("http://127.0.0.1:9/", 60) is first
+    assert client_for("http://127.0.0.1:10/", 60) is not first
+    assert client_for("http://127.0.0.1:9/", 600) is not first  # the re-match's longer timeout
+    client_for.cache_clear()

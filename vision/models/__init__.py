@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from vision.config import VisionSettings
 from vision.models.base import FaceAnalyzer, InferenceModel, ModelNotFoundError
+from vision.models.pool import AnalyzerPool
 from wairo_contracts.faces import BACKENDS
 
 __all__ = [
+    "AnalyzerPool",
     "FaceAnalyzer",
     "InferenceModel",
     "ModelNotFoundError",
     "UnknownBackendError",
     "create_analyzer",
+    "create_analyzer_pool",
 ]
 
 
@@ -47,3 +50,9 @@ def create_analyzer(settings: VisionSettings | None = None) -> FaceAnalyzer:
         providers=settings.providers,
         intra_op_threads=settings.intra_op_threads,
     )
+
+
+def create_analyzer_pool(settings: VisionSettings | None = None) -> AnalyzerPool:
+    """One analyzer of ``settings`` per inference thread (`VisionSettings.inference_threads`)."""
+    settings = settings or VisionSettings()
+    return AnalyzerPool(lambda: create_analyzer(settings), settings.inference_threads())

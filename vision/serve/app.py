@@ -19,7 +19,7 @@ from vision import __version__
 from vision.batching import dedupe, expand, run_isolated, scatter, split_ok
 from vision.config import VisionSettings
 from vision.imaging import decode_image
-from vision.models import create_analyzer
+from vision.models import create_analyzer_pool
 from vision.serve.convert import match_response, result_out
 from vision.storage import read_object, replica_s3_client
 from vision.types import ImageArray
@@ -45,19 +45,17 @@ class FaceModel:
 
     def __init__(self, vision: dict[str, Any], s3: dict[str, Any]) -> None:
         self.settings = settings = VisionSettings.model_validate(vision)
-        self.analyzer = create_analyzer(settings)
-        self.analyzer.load()  # fail at start-up, not on the first request
+        self.analyzers = create_analyzer_pool(settings)
+        self.analyzers.load()  # fail at start-up, not on the first request
         self.s3 = replica_s3_client(S3Settings.model_validate(s3), settings.io_threads)
         self.io_pool = ThreadPoolExecutor(settings.io_threads, thread_name_prefix="vision-io")
-        # `max_concurrent_batches` batches infer at once, one thread each; one more batch may be
-        # reading and decoding meanwhile, so I/O overlaps inference.
-        self.infer_pool = ThreadPoolExecutor(
-            settings.max_concurrent_batches, thread_name_prefix="vision-infer"
-        )
+        # `inference_threads` batches infer at once, one thread and analyzer each; one more batch
+        # may be reading and decoding meanwhile, so I/O overlaps inference.
+        self.infer_pool = ThreadPoolExecutor(self.analyzers.size, thread_name_prefix="vision-infer")
         self.analyze_batch = serve.batch(
             max_batch_size=settings.max_batch_size,
             batch_wait_timeout_s=settings.batch_wait_timeout_s,
-            max_concurrent_batches=settings.max_concurrent_batches + 1,
+            max_concurrent_batches=self.analyzers.size + 1,
         )(self._analyze_batch)
 
     def _load(self, item: Item) -> ImageArray:
@@ -77,7 +75,7 @@ class FaceModel:
             return_exceptions=True,
         )
         ok_idx, images, errors = split_ok(loaded)
-        analysed = await loop.run_in_executor(self.infer_pool, run_isolated, self.analyzer.analyze, images)
+        analysed = await loop.run_in_executor(self.infer_pool, run_isolated, self.analyzers.analyze, images)
         outcomes = scatter(len(groups.unique), ok_idx, analysed, errors)
         results = [
             result_out(item[0], item[1], None if isinstance(img, BaseException) else img, outcome)

@@ -109,6 +109,13 @@ class Stack:
             c.stop_postgres(self._postgres)
             self._postgres = None
 
+    def postgres_pid(self) -> int:
+        """The embedded Postgres' postmaster (its backends are its children)."""
+        pid = self._postgres.get_pid() if self._postgres is not None else None
+        if pid is None:
+            raise StackError("the embedded Postgres is not running")
+        return int(pid)
+
     # -- components --------------------------------------------------------------------------
 
     def _set(self, key: str, value: str) -> None:

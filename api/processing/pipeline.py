@@ -16,7 +16,7 @@ from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
 from api.jobs.outbox import enqueue_job
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie
-from api.processing import exif, images
+from api.processing import exif, images, metrics
 from api.processing.selfie_rules import selfie_rejection_reason
 from api.processing.vision_client import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from wairo_contracts.keys import THUMBNAILS, WATERMARKED, photo_key
@@ -175,7 +175,7 @@ def finish_photo(job: PhotoJob) -> None:
             update(Photo)
             .where(Photo.id == job.id, Photo.status == "processing")
             .values(status="ready", failure_reason=None)
-            .returning(Photo.id)
+            .returning(Photo.created_at)
         ).first()
         if done is None:
             return
@@ -195,6 +195,7 @@ def finish_photo(job: PhotoJob) -> None:
                 {"userId": str(user_id), "projectId": str(job.project_id)},
                 dedup_key=f"cluster_faces:{user_id}:{job.project_id}:photo:{job.id}",
             )
+    metrics.photo_ready(done.created_at)  # committed
 
 
 def run_photo_steps(job: PhotoJob) -> None:

@@ -53,3 +53,5 @@ class VisionSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     dashboard_port: int = 8265
+    # Ray's metrics export port (Prometheus; the replicas' vision/serve/metrics.py too); 0: Ray picks one.
+    metrics_port: int = 0

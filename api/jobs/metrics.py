@@ -39,6 +39,8 @@ JOB_SECONDS = Histogram(
     buckets=(*SECONDS_BUCKETS, 30.0, 60.0, 300.0, 900.0),
 )
 
+QUEUE_DEPTH = "wairo_queue_depth"  # a gauge of QueueDepthCollector, read at scrape time
+
 _started: dict[str, float] = {}  # task id -> perf_counter at prerun (per process)
 
 
@@ -63,7 +65,7 @@ class QueueDepthCollector(Collector):
         self.queues = sorted(queues)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily("wairo_queue_depth", "Messages waiting in the queue.", labels=["queue"])
+        gauge = GaugeMetricFamily(QUEUE_DEPTH, "Messages waiting in the queue.", labels=["queue"])
         try:
             with self.app.connection_for_read() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)

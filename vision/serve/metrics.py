@@ -27,13 +27,6 @@ INFERENCE_SECONDS = "wairo_vision_inference_seconds"
 FACES_PER_PHOTO = "wairo_vision_faces_per_photo"
 ITEMS = "wairo_vision_items"
 FACES_BOUNDARIES = [0.5, 1, 2, 3, 5, 8, 13, 21, 34, 55]  # Ray's boundaries are > 0: le=0.5 is "none"
-# What Prometheus sees of each (Ray's prefix; a counter's `_total`): the dashboard's names.
-EXPORTED = {
-    BATCH_SIZE: f"ray_{BATCH_SIZE}",
-    INFERENCE_SECONDS: f"ray_{INFERENCE_SECONDS}",
-    FACES_PER_PHOTO: f"ray_{FACES_PER_PHOTO}",
-    ITEMS: f"ray_{ITEMS}_total",
-}
 
 
 class ReplicaMetrics:

@@ -64,8 +64,12 @@ class QueueDepthCollector(Collector):
         self.app = app
         self.queues = sorted(queues)
 
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """What it serves, without asking the broker (the registry asks at registration)."""
+        yield _queue_depth()
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        gauge = GaugeMetricFamily(QUEUE_DEPTH, "Messages waiting in the queue.", labels=["queue"])
+        gauge = _queue_depth()
         try:
             with self.app.connection_for_read() as conn:
                 conn.ensure_connection(max_retries=1, timeout=2)
@@ -75,6 +79,10 @@ class QueueDepthCollector(Collector):
             log.warning("queue depth unavailable: %r", exc)
             return
         yield gauge
+
+
+def _queue_depth() -> GaugeMetricFamily:
+    return GaugeMetricFamily(QUEUE_DEPTH, "Messages waiting in the queue.", labels=["queue"])
 
 
 def _depth(conn: Any, queue: str) -> int:

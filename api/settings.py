@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # run plus the longest retry countdown (60 s); a run still going is not harmed (steps are
     # idempotent and locked), it only costs a second run.
     processing_stale_after_s: int = 900
+    # The worker's Prometheus exporter (api/jobs/metrics.py): its main process serves /metrics on
+    # this port; 0: none. The prefork pool also needs PROMETHEUS_MULTIPROC_DIR (see there).
+    worker_metrics_port: int = 0
 
     # Stripe (localstripe on 8420 in the embedded stack).
     stripe_api_key: str = "sk_test_wairo_dev"

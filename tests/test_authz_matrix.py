@@ -51,7 +51,7 @@ PUBLIC = {
     ("main", "POST", "/v1/stripe-webhook"),
     ("media", "POST", "/internal/storage-events"),
 }
-SKIP_PATHS = {"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+SKIP_PATHS = {"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 AUDIENCES: tuple[Audience, ...] = ("main", "backoffice", "media")
 
 

@@ -1,4 +1,5 @@
-"""Liveness, readiness (database, storage, broker) and the OpenAPI document of each app."""
+"""Liveness, readiness (database, storage, broker) and the OpenAPI document of each app (`/metrics`
+is tested under real traffic in tests/metrics)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ def test_healthz_readyz_and_openapi(infra: dict[str, str], name: str) -> None:
     operation_ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
     assert len(operation_ids) == len(set(operation_ids))
     assert "readyz" in operation_ids
+    assert "/metrics" not in spec["paths"]  # served (tests/metrics), not part of the API's contract
 
 
 def test_readyz_reports_a_failing_dependency_as_503(

@@ -54,6 +54,8 @@ class VisionSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     dashboard_port: int = 8265
+    # Ray's metrics export port (Prometheus; the replicas' vision/serve/metrics.py too); 0: Ray picks one.
+    metrics_port: int = 0
 
     def inference_threads(self) -> int:
         """Batches a replica infers at once: `max_concurrent_batches` when set; otherwise, for dlib

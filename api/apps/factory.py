@@ -1,4 +1,5 @@
-"""What the three apps share: error bodies, request ids, health routes, stable operation ids."""
+"""What the three apps share: error bodies, request ids, request metrics, health routes, stable
+operation ids."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.routing import APIRoute
 from api.core.context import RequestIdMiddleware, configure_logging
 from api.core.errors import install_error_handlers
 from api.core.http import install_http_hardening
+from api.core.metrics import RequestMetricsMiddleware
 from api.core.reads import close_reader, open_reader
 from api.core.token_versions import close_cache, open_cache
 from api.health.endpoints import router as health_router
@@ -46,6 +48,7 @@ def build_app(title: str, description: str, routers: list[APIRouter]) -> FastAPI
     settings = get_settings()
     install_error_handlers(app)
     install_http_hardening(app, settings.cors_origins, settings.max_request_body_bytes)
+    app.add_middleware(RequestMetricsMiddleware)  # outside the others: what they refuse is counted
     app.add_middleware(RequestIdMiddleware)  # outermost: every response and log line has the id
     app.include_router(health_router)
     for router in routers:

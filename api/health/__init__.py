@@ -1,1 +1,1 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and the Prometheus scrape."""

@@ -1,4 +1,5 @@
-"""`/healthz` (the process is up) and `/readyz` (its database, storage and broker answer)."""
+"""`/healthz` (the process is up), `/readyz` (its database, storage and broker answer) and
+`/metrics` (Prometheus, api/core/metrics.py; not in the OpenAPI document)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from collections.abc import Callable
 from typing import Literal
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.core.db import get_engine
+from api.core.metrics import exposition
 from api.core.ratelimit import redis_client
 from api.core.storage import check_storage
 
@@ -55,3 +58,9 @@ def readyz() -> JSONResponse:
     ready = all(v == "ok" for v in results.values())
     body = Readiness(status="ready" if ready else "unavailable", checks=results)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get("/metrics", operation_id="metrics", include_in_schema=False)
+def metrics() -> Response:
+    """Every process's samples (multiprocess mode); only route templates and statuses, no tenant."""
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery, signals
 
 from api.core.context import configure_logging
-from api.jobs import mail
+from api.jobs import mail, metrics
 from api.settings import get_settings
 
 
@@ -46,6 +46,7 @@ def _task_modules() -> list[str]:
 
 
 celery_app.conf.imports = _task_modules()
+metrics.connect_signals()  # jobs by task and outcome; the exporter of WAIRO_WORKER_METRICS_PORT
 
 
 def publish(task: str, payload: dict[str, Any], message_id: str, queue: str | None = None) -> None:

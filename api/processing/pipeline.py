@@ -17,7 +17,7 @@ from api.core.db import session_scope
 from api.core.storage import default_bucket, s3
 from api.jobs.outbox import enqueue_job
 from api.models import Face, Operator, Photo, Project, ProjectMember, Selfie
-from api.processing import exif, images
+from api.processing import exif, images, metrics
 from api.processing.selfie_rules import selfie_rejection_reason
 from api.processing.vision_client import NotAnImage, ObjectMissing, analyze, check_item, embedding_columns
 from wairo_contracts.keys import THUMBNAILS, WATERMARKED, photo_key
@@ -222,6 +222,7 @@ def finish_photo(job: PhotoJob, result: AnalyzeResult | None) -> None:
                 {"userId": str(user_id), "projectId": str(job.project_id)},
                 dedup_key=f"cluster_faces:{user_id}:{job.project_id}:photo:{job.id}",
             )
+    metrics.photo_ready(photo.created_at)  # committed
 
 
 def run_photo_steps(job: PhotoJob) -> None:

@@ -1,5 +1,7 @@
 """The Helm chart: lint, render (default and GPU values), validate every manifest against the
-Kubernetes 1.30 schemas, validate example Projects against the CRD, and catch CRD drift.
+Kubernetes 1.30 schemas, validate example Projects against the CRD, and catch CRD drift; the
+metrics wiring (ServiceMonitors only when enabled, each matching a Service and its port) and the
+Grafana dashboard (valid JSON whose queries name only metrics the code exports).
 
 helm comes from `.tools/bin/helm` (installed by `make .tools/bin/helm`, a prerequisite of
 `make test`) or from PATH.
@@ -7,6 +9,8 @@ helm comes from `.tools/bin/helm` (installed by `make .tools/bin/helm`, a prereq
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,8 +29,13 @@ K8S_VERSION = "1.30.0"
 # Custom resources have no schema in kubernetes-validate's catalogue:
 #  - Project (wairo.io) is validated against its own CRD schema below;
 #  - RayService (ray.io, KubeRay) has no schema available offline: checked structurally instead
-#    (test_gpu_values_request_gpus / test_rayservice_shape).
-CUSTOM_KINDS = {("wairo.io/v1alpha1", "Project"), ("ray.io/v1", "RayService")}
+#    (test_gpu_values_request_gpus / test_rayservice_shape);
+#  - ServiceMonitor (monitoring.coreos.com, the Prometheus operator): test_service_monitors.
+CUSTOM_KINDS = {
+    ("wairo.io/v1alpha1", "Project"),
+    ("ray.io/v1", "RayService"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+}
 
 SECRET_VALUES = [
     "secrets.existingSecret=",
@@ -72,6 +81,10 @@ VARIANTS = {
         ["vision.enabled=false", "ingress.enabled=false", "config.kubernetesEnabled=false"]
         + [f"apis.{n}.autoscaling.enabled=false" for n in ("backoffice", "main", "media")]
     ),
+    "monitoring": _sets(
+        ["metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.labels.release=prom"]
+    ),
+    "no-metrics": _sets(["metrics.enabled=false", "metrics.serviceMonitor.enabled=true"]),
 }
 
 
@@ -111,7 +124,8 @@ def test_default_render_has_the_whole_platform() -> None:
     }
     assert set(_by_kind(docs, "HorizontalPodAutoscaler")) >= {"wairo-api-main", "wairo-worker"}
     assert set(_by_kind(docs, "PodDisruptionBudget")) >= {"wairo-api-media", "wairo-worker"}
-    assert set(_by_kind(docs, "Service")) == {"wairo-api-backoffice", "wairo-api-main", "wairo-api-media"}
+    apis = {"wairo-api-backoffice", "wairo-api-main", "wairo-api-media"}
+    assert set(_by_kind(docs, "Service")) == apis | {"wairo-worker", "wairo-vision-metrics"}
     assert "projects.wairo.io" in _by_kind(docs, "CustomResourceDefinition")
     assert "wairo-vision" in _by_kind(docs, "RayService")
     assert _by_kind(docs, "Secret") == {}  # existingSecret by default: no secret in values
@@ -289,3 +303,116 @@ def test_built_project_resource_matches_the_crd() -> None:
         dedicated_workers=1,
     )
     assert not [e.message for e in _validator().iter_errors(body)]
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+
+def _labels_match(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return selector.items() <= labels.items()
+
+
+def _env(container: dict[str, Any]) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container.get("env", [])}
+
+
+def test_service_monitors() -> None:
+    """None by default or without metrics; when enabled one per component, each selecting exactly
+    one Service that has the port it scrapes, with the labels Prometheus selects them by."""
+    assert _by_kind(render(), "ServiceMonitor") == {}
+    assert _by_kind(render(*VARIANTS["no-metrics"]), "ServiceMonitor") == {}
+    docs = render(*VARIANTS["monitoring"])
+    monitors, services = _by_kind(docs, "ServiceMonitor"), _by_kind(docs, "Service")
+    assert set(monitors) == {
+        "wairo-api-backoffice",
+        "wairo-api-main",
+        "wairo-api-media",
+        "wairo-worker",
+        "wairo-vision-metrics",
+    }
+    for name, monitor in monitors.items():
+        assert monitor["apiVersion"] == "monitoring.coreos.com/v1"
+        assert monitor["metadata"]["labels"]["release"] == "prom"
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        (service,) = [s for s in services.values() if _labels_match(selector, s["metadata"]["labels"])]
+        (endpoint,) = monitor["spec"]["endpoints"]
+        assert endpoint["path"] == "/metrics" and endpoint["interval"] == "30s", name
+        assert endpoint["port"] in {p["name"] for p in service["spec"]["ports"]}, name
+
+
+def test_metrics_wiring() -> None:
+    """Every process of an API or worker pod writes to the same emptyDir; the worker's exporter,
+    its Service and Ray's metrics export port agree; the vision Service selects every Ray node."""
+    docs = render()
+    deployments, services = _by_kind(docs, "Deployment"), _by_kind(docs, "Service")
+    for name in ("wairo-api-main", "wairo-worker"):
+        pod = deployments[name]["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        directory = _env(container)["PROMETHEUS_MULTIPROC_DIR"]
+        assert {"name": "metrics", "mountPath": directory} in container["volumeMounts"], name
+        assert {"name": "metrics", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}} in pod["volumes"]
+    worker = deployments["wairo-worker"]["spec"]["template"]["spec"]["containers"][0]
+    port = int(_env(worker)["WAIRO_WORKER_METRICS_PORT"])
+    assert {"name": "metrics", "containerPort": port, "protocol": "TCP"} in worker["ports"]
+    assert services["wairo-worker"]["spec"]["ports"][0] == {
+        "name": "metrics",
+        "port": port,
+        "targetPort": "metrics",
+        "protocol": "TCP",
+    }
+    cluster = _by_kind(docs, "RayService")["wairo-vision"]["spec"]["rayClusterConfig"]
+    selector = services["wairo-vision-metrics"]["spec"]["selector"]
+    for group in (cluster["headGroupSpec"], *cluster["workerGroupSpecs"]):
+        assert group["rayStartParams"]["metrics-export-port"] == "8080"
+        assert _labels_match(selector, group["template"]["metadata"]["labels"])
+        ports = group["template"]["spec"]["containers"][0]["ports"]
+        assert {"name": "metrics", "containerPort": 8080} in ports
+
+    off = _by_kind(render(*VARIANTS["no-metrics"]), "Deployment")["wairo-api-main"]
+    assert "env" not in off["spec"]["template"]["spec"]["containers"][0]
+
+
+def _exported_series() -> set[str]:
+    """Every series name the code exports, as Prometheus sees it (a histogram's _bucket, _count and
+    _sum, a counter's _total; Ray's `ray_` prefix on the vision replicas')."""
+    from api.core import metrics as api_metrics
+    from api.jobs import metrics as job_metrics
+    from api.processing import metrics as pipeline_metrics
+    from vision.serve import metrics as vision_metrics
+
+    suffixes = {"histogram": ("_bucket", "_count", "_sum"), "counter": ("_total",)}
+    names = {job_metrics.QUEUE_DEPTH}
+    for metric in (api_metrics.REQUEST_SECONDS, job_metrics.JOBS, job_metrics.JOB_SECONDS):
+        names |= {f.name + suffix for f in metric.collect() for suffix in suffixes[f.type]}
+    names |= {
+        f.name + suffix for f in pipeline_metrics.TIME_TO_READY.collect() for suffix in suffixes[f.type]
+    }
+    ray_histograms = (
+        vision_metrics.BATCH_SIZE,
+        vision_metrics.INFERENCE_SECONDS,
+        vision_metrics.FACES_PER_PHOTO,
+    )
+    names |= {f"ray_{name}{suffix}" for name in ray_histograms for suffix in suffixes["histogram"]}
+    names.add(f"ray_{vision_metrics.ITEMS}_total")
+    return names
+
+
+def test_grafana_dashboard() -> None:
+    """A ConfigMap Grafana's sidecar loads; its JSON's queries name only exported metrics, and
+    every family (requests, jobs, queue depth, time to ready, the vision replicas') has a panel."""
+    dashboard = _by_kind(render(), "ConfigMap")["wairo-dashboard"]
+    assert dashboard["metadata"]["labels"]["grafana_dashboard"] == "1"
+    board = json.loads(dashboard["data"]["wairo.json"])
+    assert board["uid"] == "wairo-overview"
+    panels = [p for p in board["panels"] if p["type"] != "row"]
+    assert all(p["targets"] and p["datasource"]["uid"] == "${datasource}" for p in panels)
+    queried = {
+        name for p in panels for t in p["targets"] for name in re.findall(r"\b(?:ray_)?wairo_\w+", t["expr"])
+    }
+    exported = _exported_series()
+    assert queried <= exported, queried - exported
+    families = {re.sub(r"_(bucket|count|sum|total)$", "", name) for name in exported}
+    assert {re.sub(r"_(bucket|count|sum|total)$", "", name) for name in queried} == families
+    assert _by_kind(render("--set", "metrics.dashboard.enabled=false"), "ConfigMap").keys() == {
+        "wairo-config"
+    }

@@ -86,13 +86,6 @@ def _http_ok(url: str) -> bool:
 
 
 @pytest.fixture
-def sup(tmp_path: Path) -> Iterator[Supervisor]:
-    supervisor = Supervisor(tmp_path / "logs", {})
-    yield supervisor
-    supervisor.stop_all()
-
-
-@pytest.fixture
 def empty_dir(tmp_path: Path) -> Path:
     """The processes' working directory: nothing importable in it."""
     path = tmp_path / "cwd"

@@ -1,2 +1,3 @@
 """Helpers shared by the test folders (plain modules, no fixtures): HTTP and polling helpers, test
-images, Stripe webhook signing, the Kubernetes emulator and the ONNX stand-in graphs."""
+images, Stripe webhook signing, Prometheus scrapes, the Kubernetes emulator and the ONNX stand-in
+graphs."""

@@ -1,4 +1,5 @@
-"""The real Serve app on local Ray against a real S3 server (moto), called through VisionClient."""
+"""The real Serve app on local Ray against a real S3 server (moto), called through VisionClient; its
+replicas' metrics read from Ray's own Prometheus exporter (the metrics export port)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -7,6 +8,8 @@ import numpy as np
 import pytest
 
 from api.processing.vision_client import VisionClient
+from tests.support.http import wait_until
+from tests.support.metrics import scrape, total
 from vision.config import VisionSettings
 from vision.serve.app import build_app, model_deployment_options, version_info
 from wairo_contracts.s3client import make_s3_client
@@ -45,14 +48,22 @@ def s3(faces_dir: Path) -> Iterator[S3Settings]:
 
 
 @pytest.fixture(scope="module")
-def vision(s3: S3Settings) -> Iterator[VisionClient]:
+def ray_metrics_port() -> int:
+    """Where Ray's metrics agent serves this node's metrics, the replicas' among them."""
+    from bench.vision.throughput import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def vision(s3: S3Settings, ray_metrics_port: int) -> Iterator[VisionClient]:
     import ray
     from ray import serve
 
     from bench.vision.throughput import free_port
 
     port = free_port()
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _metrics_export_port=ray_metrics_port)
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         settings = VisionSettings(num_replicas=1, max_batch_size=2, batch_wait_timeout_s=0.05, io_threads=2)
@@ -133,3 +144,59 @@ def test_rematch_over_http(vision: VisionClient):
     ]
     with pytest.raises(VisionError, match="422"):
         vision.match(request.model_copy(update={"model": "mystery-model"}))
+
+
+def _replica_figures(url: str, faces: int) -> dict[str, float]:
+    """What the replicas exported so far, histograms by bucket (Ray exports a histogram's `_sum`
+    from its buckets' midpoints, vision/serve/metrics.py): items from the batch-size buckets
+    (max_batch_size is 2: batches of one, plus twice those of two), the photos whose face count
+    falls in the bucket of `faces` and in the one below."""
+    from vision.serve.metrics import FACES_BOUNDARIES
+
+    samples = scrape(url)
+    upper = min(b for b in FACES_BOUNDARIES if b >= faces)
+    lower = max(b for b in FACES_BOUNDARIES if b < upper)
+    batch, face = "ray_wairo_vision_batch_size_bucket", "ray_wairo_vision_faces_per_photo_bucket"
+    ones, up_to_two = total(samples, batch, le="1.0"), total(samples, batch, le="2.0")
+    return {
+        "items": ones + 2 * (up_to_two - ones),
+        "batches": total(samples, "ray_wairo_vision_batch_size_count"),
+        "inferences": total(samples, "ray_wairo_vision_inference_seconds_count"),
+        "photos": total(samples, "ray_wairo_vision_faces_per_photo_count"),
+        "in_bucket": total(samples, face, le=str(float(upper))) - total(samples, face, le=str(float(lower))),
+        "ok": total(samples, "ray_wairo_vision_items_total", outcome="ok"),
+        "missing": total(samples, "ray_wairo_vision_items_total", outcome="missing"),
+    }
+
+
+def test_replica_metrics_reach_rays_exporter(vision: VisionClient, ray_metrics_port: int):
+    """Batch size, inference time, faces per photo and items by outcome, recorded in the replica
+    through ray.serve.metrics, are on Ray's exporter with Serve's tags a few seconds later (Ray
+    reports them periodically)."""
+    url = f"http://127.0.0.1:{ray_metrics_port}/metrics"
+    start = _replica_figures(url, 1)
+    (group,) = vision.analyze([(BUCKET, "photos/group-t1.jpg")])
+
+    def exported() -> dict[str, float] | None:
+        """Once this analysis is exported, so is everything the replica recorded before it."""
+        figures = _replica_figures(url, len(group.faces))
+        return figures if figures["ok"] > start["ok"] else None
+
+    before = wait_until(exported, timeout_s=90, what="the first analysis on Ray's exporter")
+
+    again, missing = vision.analyze([(BUCKET, "photos/group-t1.jpg"), (BUCKET, "photos/missing.jpg")])
+    assert again.ok and missing.error_kind == "missing"
+
+    def moved() -> dict[str, float] | None:
+        now = _replica_figures(url, len(group.faces))
+        delta = {k: now[k] - before[k] for k in now}
+        return delta if delta["items"] >= 2 and delta["photos"] >= 1 and delta["missing"] >= 1 else None
+
+    delta = wait_until(moved, timeout_s=90, what="the replica's metrics on Ray's exporter")
+    assert delta["items"] == 2 and delta["batches"] in (1, 2)  # the two items, in one batch or two
+    assert delta["inferences"] == delta["batches"]
+    assert delta["photos"] == 1 and delta["in_bucket"] == 1  # the missing object is no photo
+    assert delta["ok"] == 1 and delta["missing"] == 1
+    series = [s.labels for s in scrape(url) if s.name == "ray_wairo_vision_batch_size_count"]
+    tags = {(t["deployment"], t["application"], t["backend"]) for t in series}
+    assert tags == {("FaceModel", "vision", "dlib")}

@@ -1,5 +1,6 @@
 """Run the vision service locally: ``python -m vision.serve`` (Ray on this machine, HTTP on
-``WAIRO_VISION_PORT`` (8000), Ray dashboard on ``WAIRO_VISION_DASHBOARD_PORT`` (8265))."""
+``WAIRO_VISION_PORT`` (8000), Ray dashboard on ``WAIRO_VISION_DASHBOARD_PORT`` (8265), Prometheus
+metrics on ``WAIRO_VISION_METRICS_PORT`` (Ray's metrics export port; unset: one Ray picks))."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=settings.host)
     parser.add_argument("--port", type=int, default=settings.port)
     parser.add_argument("--dashboard-port", type=int, default=settings.dashboard_port)
+    parser.add_argument("--metrics-port", type=int, default=settings.metrics_port)
     parser.add_argument("--num-cpus", type=int, default=None, help="CPUs Ray may use (default: all)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         include_dashboard=True,
         dashboard_host="127.0.0.1",
         dashboard_port=args.dashboard_port,
+        _metrics_export_port=args.metrics_port or None,
     )
     serve.start(http_options={"host": args.host, "port": args.port})
     serve.run(build_app(settings), name="vision", route_prefix="/")

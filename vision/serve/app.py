@@ -21,6 +21,7 @@ from vision.config import VisionSettings
 from vision.imaging import decode_image
 from vision.models import create_analyzer_pool
 from vision.serve.convert import match_response, result_out
+from vision.serve.metrics import ReplicaMetrics
 from vision.storage import read_object, replica_s3_client
 from vision.types import ImageArray
 from wairo_contracts.faces import backend_model
@@ -47,6 +48,7 @@ class FaceModel:
         self.settings = settings = VisionSettings.model_validate(vision)
         self.analyzers = create_analyzer_pool(settings)
         self.analyzers.load()  # fail at start-up, not on the first request
+        self.metrics = ReplicaMetrics(settings.backend)  # batch sizes, inference time, faces per photo
         self.s3 = replica_s3_client(S3Settings.model_validate(s3), settings.io_threads)
         self.io_pool = ThreadPoolExecutor(settings.io_threads, thread_name_prefix="vision-io")
         # `inference_threads` batches infer at once, one thread and analyzer each; one more batch
@@ -68,6 +70,7 @@ class FaceModel:
 
     async def _analyze_batch(self, items: list[Item]) -> list[AnalyzeResult]:
         """One Serve batch (`self.analyze_batch` gathers it across requests, see __init__)."""
+        self.metrics.batch(len(items))
         loop = asyncio.get_running_loop()
         groups = dedupe(items)
         loaded: list[ImageArray | BaseException] = await asyncio.gather(
@@ -75,12 +78,14 @@ class FaceModel:
             return_exceptions=True,
         )
         ok_idx, images, errors = split_ok(loaded)
-        analysed = await loop.run_in_executor(self.infer_pool, run_isolated, self.analyzers.analyze, images)
+        infer = self.metrics.timed(run_isolated)
+        analysed = await loop.run_in_executor(self.infer_pool, infer, self.analyzers.analyze, images)
         outcomes = scatter(len(groups.unique), ok_idx, analysed, errors)
         results = [
             result_out(item[0], item[1], None if isinstance(img, BaseException) else img, outcome)
             for item, img, outcome in zip(groups.unique, loaded, outcomes, strict=True)
         ]
+        self.metrics.results(results)
         for r in results:
             if r.error:
                 log.warning("analyze %s/%s failed: %s", r.bucket, r.key, r.error)

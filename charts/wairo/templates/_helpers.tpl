@@ -166,3 +166,44 @@ securityContext:
 - name: RAY_USAGE_STATS_ENABLED
   value: "0"
 {{- end -}}
+
+{{/* Metrics (values metrics.*): a pod whose processes (uvicorn workers, Celery's prefork pool) share
+     one multiprocess directory, an emptyDir in memory; a scrape of any process sums them all. */}}
+{{- define "wairo.metricsEnv" -}}
+- name: PROMETHEUS_MULTIPROC_DIR
+  value: {{ .Values.metrics.multiprocDir | quote }}
+{{- end -}}
+
+{{- define "wairo.metricsVolumeMount" -}}
+- {name: metrics, mountPath: {{ .Values.metrics.multiprocDir }}}
+{{- end -}}
+
+{{- define "wairo.metricsVolume" -}}
+- name: metrics
+  emptyDir: {medium: Memory, sizeLimit: 64Mi}
+{{- end -}}
+
+{{/* A ServiceMonitor of one component: include "wairo.serviceMonitor" (list $ "worker" "metrics") */}}
+{{- define "wairo.serviceMonitor" -}}
+{{- $root := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- $sm := $root.Values.metrics.serviceMonitor -}}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "wairo.fullname" $root }}-{{ $component }}
+  labels:
+    {{- include "wairo.componentLabels" (list $root $component) | nindent 4 }}
+    {{- with $sm.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  selector:
+    matchLabels:
+      {{- include "wairo.selectorLabels" (list $root $component) | nindent 6 }}
+  endpoints:
+    - port: {{ index . 2 }}
+      path: /metrics
+      interval: {{ $sm.interval }}
+      scrapeTimeout: {{ $sm.scrapeTimeout }}
+{{- end -}}

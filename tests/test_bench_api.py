@@ -14,6 +14,7 @@ from bench.api.__main__ import (
     parse_args,
     pooled,
     ratios_per_round,
+    server_cpu_lines,
     uvicorn_argv,
 )
 from bench.api.load import TRANSPORT_ERROR, LoadResult, build_request, percentile, read_response
@@ -111,3 +112,12 @@ def test_uvicorn_argv_and_defaults() -> None:
     assert parse_args([]).only is None and parse_args(["--only", "upload-url"]).only == "upload-url"
     with pytest.raises(SystemExit):
         parse_args(["--only", "constant"])
+
+
+def test_server_cpu_per_request_and_ratio() -> None:
+    lines = server_cpu_lines({"baseline": (1.0, 2000), "photo list": (1.0, 500)}, "baseline")
+    assert lines == [
+        "baseline server CPU ms per request: 0.500",
+        "photo list server CPU ms per request: 2.000",
+        "photo list CPU ratio: 0.250",
+    ]

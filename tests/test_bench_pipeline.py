@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from bench.pipeline.cpu import TICK_S, CpuMeter, ProcStat, descendants, parse_stat, tree_cpu
+from bench.cpu import TICK_S, CpuMeter, ProcStat, descendants, parse_stat, tree_cpu
 
 
 def _line(pid: int, comm: str, ppid: int, utime: int, stime: int, cutime: int, cstime: int) -> str:

@@ -29,13 +29,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from bench.api.load import LoadResult, Target, build_request, fetch_once, run_load
+from bench.cpu import CpuMeter, child_named, snapshot
 from wairo_dev.stack.components import HOST
 from wairo_dev.stack.processes import Child, StackError, Supervisor, free_port, wait_for
+
+if TYPE_CHECKING:
+    from wairo_dev.stack.stack import Stack
 
 # The rate limit on upload URLs (100 per photographer per minute) is lifted to this for the run, so
 # that every request takes the success path; the limit's check (a Valkey INCR) still runs.
@@ -329,9 +334,23 @@ def latency_lines(latencies: dict[str, LoadResult], small: int, large: int) -> l
     return lines
 
 
+def server_cpu_lines(spent: dict[str, tuple[float, int]], baseline: str) -> list[str]:
+    """CPU per successful request of the serving processes (the app's workers, Postgres, Valkey),
+    and each target's CPU ratio: the baseline's CPU per request over the target's, i.e. the req/s
+    ratio the targets would show on cores nothing else uses."""
+    per_request = {short: 1000 * s / n if n else float("nan") for short, (s, n) in spent.items()}
+    lines = [f"{short} server CPU ms per request: {ms:.3f}" for short, ms in per_request.items()]
+    lines += [
+        f"{short} CPU ratio: {per_request[baseline] / ms:.3f}"
+        for short, ms in per_request.items()
+        if short != baseline
+    ]
+    return lines
+
+
 def measure(
-    args: argparse.Namespace, stack_sup: Supervisor
-) -> tuple[dict[str, list[LoadResult]], dict[str, LoadResult]]:
+    args: argparse.Namespace, stack: Stack
+) -> tuple[dict[str, list[LoadResult]], dict[str, LoadResult], dict[str, tuple[float, int]]]:
     from api.core.db import get_engine, session_scope
 
     print(
@@ -348,9 +367,12 @@ def measure(
     get_engine().dispose()
 
     print(f"Serving the baseline, the main API and the media API ({args.workers} workers each)…", flush=True)
-    _, base_port = serve(stack_sup, "baseline", "bench.api.baseline:app", args.workers, "/constant", False)
-    _, main_port = serve(stack_sup, "api-main", "api.apps.main:create_app", args.workers, "/healthz", True)
-    _, media_port = serve(stack_sup, "api-media", "api.apps.media:create_app", args.workers, "/healthz", True)
+    sup = stack.sup
+    base, base_port = serve(sup, "baseline", "bench.api.baseline:app", args.workers, "/constant", False)
+    main_app, main_port = serve(sup, "api-main", "api.apps.main:create_app", args.workers, "/healthz", True)
+    media, media_port = serve(sup, "api-media", "api.apps.media:create_app", args.workers, "/healthz", True)
+    shared = {"Postgres": stack.postgres_pid(), "Valkey": child_named(snapshot(), os.getpid(), "valkey")}
+    servers = {BASELINE: base, PHOTO_LIST: main_app, UPLOAD_URL: media}
 
     json_headers = {"Content-Type": "application/json"}
     upload_body = json.dumps({"projectId": seeded.project, "contentType": "image/jpeg"}).encode()
@@ -400,9 +422,14 @@ def measure(
         run_load(target, args.concurrency, args.warmup)
 
     rounds: dict[str, list[LoadResult]] = {short: [] for short in targets}
+    spent = {short: (0.0, 0) for short in targets}
     for n in range(1, args.rounds + 1):
         for short, target in targets.items():
+            meter = CpuMeter({"app": servers[short].popen.pid, **shared})
+            meter.start()
             r = run_load(target, args.concurrency, args.duration)
+            cpu_s = sum(meter.stop().values())
+            spent[short] = (spent[short][0] + cpu_s, spent[short][1] + r.ok)
             print(
                 f"round {n}/{args.rounds} {target.name}: {r.rps:.0f} req/s, p50 {r.p50:.1f} ms, "
                 f"p99 {r.p99:.1f} ms" + (f", errors: {r.error_summary()}" if r.errors else ""),
@@ -416,7 +443,7 @@ def measure(
     latencies = {name: run_load(target, 1, args.latency_duration) for name, target in pages.items()}
     for name, r in latencies.items():
         print(f"{pages[name].name} (one connection): p50 {r.p50:.2f} ms, p99 {r.p99:.2f} ms", flush=True)
-    return rounds, latencies
+    return rounds, latencies, spent
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -441,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Starting Postgres, S3 and Valkey in {data_dir}…", flush=True)
         stack.start()
         _use_stack_settings()
-        rounds, latencies = measure(args, stack.sup)
+        rounds, latencies, spent = measure(args, stack)
         finished = True
     except (StackError, RuntimeError) as exc:
         print(f"bench.api: {exc}", file=sys.stderr)
@@ -469,6 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{r.name}: {r.errors} of {r.requests} requests failed ({r.error_summary()})")
     print()
     print("\n".join(headline_lines(rounds, BASELINE)))
+    print("\n".join(server_cpu_lines(spent, BASELINE)))
     print("\n".join(latency_lines(latencies, args.photos, args.large)))
     return 1 if failing else 0
 

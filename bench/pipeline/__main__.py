@@ -11,7 +11,7 @@ storage.
 
 Reports photos/s, p50/p95 time-to-ready (from the upload-URL request; for the baseline, every
 photo is submitted at t0) and the CPU seconds per photo of every process (/proc utime + stime, with
-the children each has, measured before and after each path; bench/pipeline/cpu.py).
+the children each has, measured before and after each path; bench/cpu.py).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
-from bench.pipeline.cpu import CpuMeter, child_named, per_photo_ms, snapshot
+from bench.cpu import CpuMeter, child_named, per_photo_ms, snapshot
 
 # The stack's processes, in the order reported; the uploader (this process) is the client's side.
 PLATFORM = ("API", "worker", "beat", "vision", "Postgres", "S3", "broker")

@@ -159,23 +159,19 @@ def photo_upload_url(
     settings = get_settings()
     photo_id = uuid.uuid4()
     key = photo_key(body.project_id, photo_id)
-    found = (
-        session.connection()
-        .execute(
-            _PHOTO_UPLOAD,
-            {
-                "project_id": body.project_id,
-                "photographer_id": photographer_id,
-                "photo_id": photo_id,
-                "key": key,
-                "file_name": body.file_name,
-                "content_type": body.content_type,
-                "size_bytes": body.size_bytes,
-                "expires_at": datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
-            },
-        )
-        .one_or_none()
-    )
+    found = session.execute(  # through the session: pending changes are flushed first
+        _PHOTO_UPLOAD,
+        {
+            "project_id": body.project_id,
+            "photographer_id": photographer_id,
+            "photo_id": photo_id,
+            "key": key,
+            "file_name": body.file_name,
+            "content_type": body.content_type,
+            "size_bytes": body.size_bytes,
+            "expires_at": datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
+        },
+    ).one_or_none()
     if found is None or not found.assigned or found.status not in PHOTOGRAPHER_STATUSES:
         raise NotFound("Project not found.")
     require_uploads_open(found.status)

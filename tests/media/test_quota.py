@@ -75,9 +75,9 @@ def _upload_in_parallel(t: Tenant, n: int, **extra: Any) -> list[Any]:
     start = threading.Barrier(n)
 
     def one(_: int) -> Any:
-        client = TestClient(create_app(), raise_server_exceptions=False)
-        start.wait()
-        return upload_url(client, t.photographer_token, t.project.id, **extra)
+        with TestClient(create_app(), raise_server_exceptions=False) as client:
+            start.wait()
+            return upload_url(client, t.photographer_token, t.project.id, **extra)
 
     with ThreadPoolExecutor(n) as pool:
         return list(pool.map(one, range(n)))

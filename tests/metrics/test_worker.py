@@ -59,30 +59,32 @@ def test_a_processed_photo_moves_the_job_and_time_to_ready_series(
     before = scrape(exporter)
     assert total(before, "wairo_jobs_total") == 0
 
-    media = TestClient(create_media(), raise_server_exceptions=False)
-    data = jpeg_bytes()
-    body = upload_url(media, tenant.photographer_token, tenant.project.id, contentType="image/jpeg").json()
-    assert put(body["uploadUrl"], data, "image/jpeg").status_code == 200
-    photo = f"/v1/photos/{body['photoId']}"
-    assert media.post(f"{photo}/complete", headers=bearer(tenant.photographer_token)).status_code == 202
+    with TestClient(create_media(), raise_server_exceptions=False) as media:
+        data = jpeg_bytes()
+        body = upload_url(
+            media, tenant.photographer_token, tenant.project.id, contentType="image/jpeg"
+        ).json()
+        assert put(body["uploadUrl"], data, "image/jpeg").status_code == 200
+        photo = f"/v1/photos/{body['photoId']}"
+        assert media.post(f"{photo}/complete", headers=bearer(tenant.photographer_token)).status_code == 202
 
-    def counted() -> list[Sample] | None:
-        samples = scrape(exporter)
-        return samples if total(samples, "wairo_jobs_total", task="process_photo") else None
+        def counted() -> list[Sample] | None:
+            samples = scrape(exporter)
+            return samples if total(samples, "wairo_jobs_total", task="process_photo") else None
 
-    after = wait_until(counted, timeout_s=120, what="the job counted on the worker's exporter")
-    assert media.get(photo, headers=bearer(tenant.photographer_token)).json()["status"] == "ready"
-    assert total(after, "wairo_jobs_total", task="process_photo", outcome="success") == 1
-    assert total(after, "wairo_job_duration_seconds_count", task="process_photo", outcome="success") == 1
-    assert total(after, "wairo_job_duration_seconds_sum", task="process_photo") > 0
-    assert total(after, "wairo_photo_time_to_ready_seconds_count") == 1
-    assert total(after, "wairo_photo_time_to_ready_seconds_bucket", le="+Inf") == 1
-    assert total(after, "wairo_photo_time_to_ready_seconds_sum") > 0
-    depth = [s for s in after if s.name == "wairo_queue_depth"]
-    assert [(s.labels, s.value) for s in depth] == [({"queue": queue}, 0.0)]  # what it consumes: drained
-    # The samples came from the pool processes (files named by their pids), not the exporter's.
-    pids = {int(path.stem.rsplit("_", 1)[1]) for path in multiproc_dir.glob("*.db")}
-    assert pids - {sup.children[0].popen.pid}
+        after = wait_until(counted, timeout_s=120, what="the job counted on the worker's exporter")
+        assert media.get(photo, headers=bearer(tenant.photographer_token)).json()["status"] == "ready"
+        assert total(after, "wairo_jobs_total", task="process_photo", outcome="success") == 1
+        assert total(after, "wairo_job_duration_seconds_count", task="process_photo", outcome="success") == 1
+        assert total(after, "wairo_job_duration_seconds_sum", task="process_photo") > 0
+        assert total(after, "wairo_photo_time_to_ready_seconds_count") == 1
+        assert total(after, "wairo_photo_time_to_ready_seconds_bucket", le="+Inf") == 1
+        assert total(after, "wairo_photo_time_to_ready_seconds_sum") > 0
+        depth = [s for s in after if s.name == "wairo_queue_depth"]
+        assert [(s.labels, s.value) for s in depth] == [({"queue": queue}, 0.0)]  # what it consumes: drained
+        # The samples came from the pool processes (files named by their pids), not the exporter's.
+        pids = {int(path.stem.rsplit("_", 1)[1]) for path in multiproc_dir.glob("*.db")}
+        assert pids - {sup.children[0].popen.pid}
 
 
 def test_queue_depth_counts_waiting_messages(infra: dict[str, str]) -> None:

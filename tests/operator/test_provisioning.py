@@ -169,7 +169,8 @@ def test_media_api_waits_for_the_bucket_and_enforces_the_custom_resource_quota(
     wait(lambda: crs.phase(str(tenant.project.id)) == "Ready", timeout=60)
     crs.patch_spec(str(tenant.project.id), {"quota": {"maxPhotos": 1}})
     sync_project(db, tenant.project.id, crs)
-    assert upload_url().status_code == 201
+    first = upload_url()
+    assert first.status_code == 201, first.text
     refused = upload_url()
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "photo_quota"
     crs.delete(str(tenant.project.id))

@@ -62,12 +62,21 @@ def vision(s3: S3Settings, ray_metrics_port: int) -> Iterator[VisionClient]:
 
     from bench.vision.throughput import free_port
 
-    port = free_port()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _metrics_export_port=ray_metrics_port)
     try:
-        serve.start(http_options={"host": "127.0.0.1", "port": port})
         settings = VisionSettings(num_replicas=1, max_batch_size=2, batch_wait_timeout_s=0.05, io_threads=2)
-        serve.run(build_app(settings, s3), name="vision", route_prefix="/")
+        for attempt in range(3):
+            # A port free a moment ago may be taken by one of Ray's own processes by the time the
+            # proxy binds it (they pick theirs at random too): then Serve starts again on another.
+            port = free_port()
+            try:
+                serve.start(http_options={"host": "127.0.0.1", "port": port})
+                serve.run(build_app(settings, s3), name="vision", route_prefix="/")
+                break
+            except ray.exceptions.RayTaskError:
+                serve.shutdown()
+                if attempt == 2:
+                    raise
         with VisionClient(f"http://127.0.0.1:{port}", timeout_s=120) as client:
             yield client
     finally:

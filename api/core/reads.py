@@ -58,8 +58,8 @@ class Reader(Protocol):
 class PoolReader:
     """Reads on the app's pool, opened at the first read (the lifespan may start before the
     settings are complete, e.g. an OpenAPI document fetched in-process). A statement that meets a
-    broken connection (Postgres restarted) is retried once on a fresh one; beyond that the error
-    reaches the handler (503)."""
+    broken connection (Postgres restarted) is retried once after the pool dropped its broken idle
+    connections; beyond that the error reaches the handler (503)."""
 
     def __init__(self) -> None:
         self._pool: AsyncConnectionPool | None = None
@@ -72,7 +72,9 @@ class PoolReader:
         except PoolTimeout:
             raise
         except psycopg.OperationalError:
-            return await self._fetch(query.sql, params)  # once more, on a fresh connection
+            # Postgres restarted: every idle connection is dead. Drop them, then once more.
+            await (await self._opened()).check()
+            return await self._fetch(query.sql, params)
 
     async def _fetch(self, sql: str, params: dict[str, Any]) -> list[Row]:
         async with (await self._opened()).connection() as conn:

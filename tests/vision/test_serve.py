@@ -199,7 +199,9 @@ def test_replica_metrics_reach_rays_exporter(vision: VisionClient, ray_metrics_p
     def moved() -> dict[str, float] | None:
         now = _replica_figures(url, len(group.faces))
         delta = {k: now[k] - before[k] for k in now}
-        return delta if delta["items"] >= 2 and delta["photos"] >= 1 and delta["missing"] >= 1 else None
+        # Ray reports each series on its own: wait until the batches' series caught up too.
+        arrived = delta["items"] >= 2 and delta["photos"] >= 1 and delta["missing"] >= 1
+        return delta if arrived and delta["inferences"] == delta["batches"] else None
 
     delta = wait_until(moved, timeout_s=90, what="the replica's metrics on Ray's exporter")
     assert delta["items"] == 2 and delta["batches"] in (1, 2)  # the two items, in one batch or two

@@ -8,7 +8,7 @@ Writes never come this way.
 
 The pool belongs to the served app's lifespan (`open_reader`, `close_reader`) and opens at the
 first read; tests that run an app on their own rolled-back transaction replace the `get_reader`
-dependency with a `SessionReader` on that transaction, which runs the same SQL through it.
+dependency with a reader on that transaction (tests/support/apps.py), which runs the same SQL.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from fastapi import Depends, FastAPI, Request
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import ClauseElement
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
-from sqlalchemy.orm import Session
 
 from api.core.db import normalise_url
 from api.settings import get_settings
@@ -94,17 +93,6 @@ class PoolReader:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
-
-
-class SessionReader:
-    """The same SQL through a sync session (a test's transaction); blocks the loop, tests only."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    async def fetch(self, query: Query, values: Mapping[str, Any]) -> list[Row]:
-        result = self.session.connection().exec_driver_sql(query.sql, query.params(values))
-        return list(result.tuples())
 
 
 def _conninfo(url: str) -> str:

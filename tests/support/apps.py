@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from api.core.reads import Query, Row
+
+
+class SessionReader:
+    """api/core/reads.py's Reader on a test's session: the same SQL, through its transaction
+    (blocking the loop, which a test does not mind)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def fetch(self, query: Query, values: Mapping[str, Any]) -> list[Row]:
+        result = self.session.connection().exec_driver_sql(query.sql, query.params(values))
+        return list(result.tuples())
+
 
 def bind_db(app: FastAPI, db: Session) -> None:
     """Make `app`'s requests use `db`: a request's work is committed (a savepoint of the test's
     transaction), or rolled back when the request fails; the async reads go through it too."""
-    from api.core.reads import SessionReader, get_reader
+    from api.core.reads import get_reader
     from api.deps import get_db
 
     def override() -> Iterator[Session]:

@@ -1,8 +1,11 @@
 """The real Serve app on local Ray against a real S3 server (moto), called through VisionClient; its
 replicas' metrics read from Ray's own Prometheus exporter (the metrics export port)."""
 
+import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -15,6 +18,7 @@ from vision.serve.app import build_app, model_deployment_options, version_info
 from wairo_contracts.s3client import make_s3_client
 from wairo_contracts.storage import S3Settings
 from wairo_contracts.vision import ObjectRef
+from wairo_dev.stack.processes import StackError, Supervisor, free_port, wait_for
 
 BUCKET = "wairo-test-media"
 
@@ -47,42 +51,50 @@ def s3(faces_dir: Path) -> Iterator[S3Settings]:
         yield settings
 
 
+class Service(NamedTuple):
+    url: str
+    metrics_port: int  # Ray's metrics agent: this node's metrics, the replicas' among them
+
+
+def _healthy(url: str) -> bool:
+    with VisionClient(url, timeout_s=5) as client:
+        return client.health()
+
+
 @pytest.fixture(scope="module")
-def ray_metrics_port() -> int:
-    """Where Ray's metrics agent serves this node's metrics, the replicas' among them."""
-    from bench.vision.throughput import free_port
-
-    return free_port()
-
-
-@pytest.fixture(scope="module")
-def vision(s3: S3Settings, ray_metrics_port: int) -> Iterator[VisionClient]:
-    import ray
-    from ray import serve
-
-    from bench.vision.throughput import free_port
-
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, _metrics_export_port=ray_metrics_port)
+def service(s3: S3Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """`python -m vision.serve` as a process of its own, configured by its variables: Ray's driver
+    is not this process, so a Ray process that dies fails these tests, not the whole session."""
+    settings = {"num_replicas": 1, "max_batch_size": 2, "batch_wait_timeout_s": 0.05, "io_threads": 2}
+    env = dict(os.environ) | {f"WAIRO_VISION_{k.upper()}": str(v) for k, v in settings.items()}
+    env |= {f"WAIRO_S3_{k.upper()}": str(v) for k, v in s3.model_dump().items()}
+    sup = Supervisor(tmp_path_factory.mktemp("vision-logs"), env)
     try:
-        settings = VisionSettings(num_replicas=1, max_batch_size=2, batch_wait_timeout_s=0.05, io_threads=2)
         for attempt in range(3):
-            # A port free a moment ago may be taken by one of Ray's own processes by the time the
-            # proxy binds it (they pick theirs at random too): then Serve starts again on another.
-            port = free_port()
+            # Ports free a moment ago may be taken by one of Ray's own processes by the time the
+            # proxy or the metrics agent binds them (they pick theirs at random too): then the
+            # service starts again on others.
+            service = Service(f"http://127.0.0.1:{free_port()}", free_port())
+            argv = ["--num-cpus", "2", "--dashboard-port", "0", "--metrics-port", str(service.metrics_port)]
+            child = sup.python(
+                "vision", ["-m", "vision.serve", "--port", service.url.rsplit(":", 1)[1], *argv]
+            )
             try:
-                serve.start(http_options={"host": "127.0.0.1", "port": port})
-                serve.run(build_app(settings, s3), name="vision", route_prefix="/")
+                wait_for(partial(_healthy, service.url), "the vision service", timeout_s=240, proc=child)
                 break
-            except ray.exceptions.RayTaskError:
-                serve.shutdown()
+            except StackError:
+                child.stop()
                 if attempt == 2:
                     raise
-        with VisionClient(f"http://127.0.0.1:{port}", timeout_s=120) as client:
-            yield client
+        yield service
     finally:
-        serve.shutdown()
-        ray.shutdown()
-    assert not ray.is_initialized()
+        sup.stop_all()
+
+
+@pytest.fixture(scope="module")
+def vision(service: Service) -> Iterator[VisionClient]:
+    with VisionClient(service.url, timeout_s=120) as client:
+        yield client
 
 
 def test_health_and_version(vision: VisionClient):
@@ -178,11 +190,11 @@ def _replica_figures(url: str, faces: int) -> dict[str, float]:
     }
 
 
-def test_replica_metrics_reach_rays_exporter(vision: VisionClient, ray_metrics_port: int):
+def test_replica_metrics_reach_rays_exporter(vision: VisionClient, service: Service):
     """Batch size, inference time, faces per photo and items by outcome, recorded in the replica
     through ray.serve.metrics, are on Ray's exporter with Serve's tags a few seconds later (Ray
     reports them periodically)."""
-    url = f"http://127.0.0.1:{ray_metrics_port}/metrics"
+    url = f"http://127.0.0.1:{service.metrics_port}/metrics"
     start = _replica_figures(url, 1)
     (group,) = vision.analyze([(BUCKET, "photos/group-t1.jpg")])
 

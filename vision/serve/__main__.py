@@ -1,5 +1,5 @@
 """Run the vision service locally: ``python -m vision.serve`` (Ray on this machine, HTTP on
-``WAIRO_VISION_PORT`` (8000), Ray dashboard on ``WAIRO_VISION_DASHBOARD_PORT`` (8265), Prometheus
+``WAIRO_VISION_PORT`` (8000), Ray dashboard on ``WAIRO_VISION_DASHBOARD_PORT`` (8265; 0: none), Prometheus
 metrics on ``WAIRO_VISION_METRICS_PORT`` (Ray's metrics export port; unset: one Ray picks))."""
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ def main(argv: list[str] | None = None) -> int:
 
     ray.init(
         num_cpus=args.num_cpus,
-        include_dashboard=True,
+        include_dashboard=args.dashboard_port != 0,
         dashboard_host="127.0.0.1",
-        dashboard_port=args.dashboard_port,
+        dashboard_port=args.dashboard_port or None,
         _metrics_export_port=args.metrics_port or None,
     )
     serve.start(http_options={"host": args.host, "port": args.port})

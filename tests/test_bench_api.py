@@ -103,7 +103,9 @@ def test_table_and_headlines() -> None:
 def test_uvicorn_argv_and_defaults() -> None:
     argv = uvicorn_argv("api.apps.main:create_app", 1234, 2, factory=True)
     assert argv[:4] == ["-m", "uvicorn", "api.apps.main:create_app", "--factory"]
-    assert {"--port=1234", "--workers=2", "--proxy-headers", "--no-server-header"} <= set(argv)
+    assert {"--port=1234", "--workers=2", "--proxy-headers", "--no-server-header", "--no-access-log"} <= set(
+        argv
+    )
     assert "--factory" not in uvicorn_argv("bench.api.baseline:app", 1, 1, factory=False)
     args = parse_args([])
     assert args.duration * args.rounds * 3 + args.warmup * 3 <= 120  # a few minutes at most
@@ -115,9 +117,10 @@ def test_uvicorn_argv_and_defaults() -> None:
 
 
 def test_server_cpu_per_request_and_ratio() -> None:
-    lines = server_cpu_lines({"baseline": (1.0, 2000), "photo list": (1.0, 500)}, "baseline")
+    spent = {"baseline": ({"app": 1.0}, 2000), "photo list": ({"app": 0.75, "Postgres": 0.25}, 500)}
+    lines = server_cpu_lines(spent, "baseline")
     assert lines == [
-        "baseline server CPU ms per request: 0.500",
-        "photo list server CPU ms per request: 2.000",
+        "baseline server CPU ms per request: 0.500 (app 0.500)",
+        "photo list server CPU ms per request: 2.000 (app 1.500, Postgres 0.500)",
         "photo list CPU ratio: 0.250",
     ]

@@ -16,13 +16,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, cast
 
 import psycopg
 from fastapi import Depends, FastAPI, Request
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
-from sqlalchemy import ClauseElement
+from sqlalchemy import BindParameter, ClauseElement
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.sql.visitors import ExternallyTraversible, replacement_traverse
 
 from api.core.db import normalise_url
 from api.settings import get_settings
@@ -42,11 +43,19 @@ class Query:
         return {**self.literals, **values}
 
 
+def _inline_constant(element: ExternallyTraversible, **_: Any) -> ExternallyTraversible | None:
+    if isinstance(element, BindParameter) and element.value is not None:
+        return element.render_literal_execute()
+    return None
+
+
 def compile_query(statement: ClauseElement) -> Query:
-    """Compile once, at import: bind casts rendered, IN lists expanded."""
-    compiled = statement.compile(
-        dialect=psycopg_dialect.dialect(), compile_kwargs={"render_postcompile": True}
-    )
+    """Compile once, at import: bind casts rendered, the statement's constants (a status, a JSON
+    key) written into the SQL, so that the pool's generic plans still match partial indexes
+    (`ix_photos_ready_sort` is `WHERE status = 'ready'`); only the request's values stay
+    parameters."""
+    inlined = cast(ClauseElement, replacement_traverse(statement, {}, _inline_constant))
+    compiled = inlined.compile(dialect=psycopg_dialect.dialect(), compile_kwargs={"render_postcompile": True})
     return Query(str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
 
 
@@ -99,6 +108,13 @@ def _conninfo(url: str) -> str:
     return normalise_url(url).replace("postgresql+psycopg://", "postgresql://", 1)
 
 
+# psycopg prepares a statement on its fifth run on a connection. Postgres then plans each run
+# anew as long as a plan for the run's values looks cheaper than the generic one, which it
+# always does with a parameterised LIMIT: 0.3-0.9 ms of server CPU per photo list. The statements
+# here are keyset reads whose plan does not depend on the values, so they keep the generic plan.
+_SESSION_OPTIONS = "-c statement_timeout=30000 -c plan_cache_mode=force_generic_plan"
+
+
 def _new_pool() -> AsyncConnectionPool:
     settings = get_settings()
     if not settings.database_url:
@@ -108,7 +124,7 @@ def _new_pool() -> AsyncConnectionPool:
         min_size=1,
         max_size=settings.db_pool_size,
         timeout=10,
-        kwargs={"autocommit": True, "connect_timeout": 5, "options": "-c statement_timeout=30000"},
+        kwargs={"autocommit": True, "connect_timeout": 5, "options": _SESSION_OPTIONS},
         open=False,
     )
 

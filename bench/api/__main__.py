@@ -172,7 +172,7 @@ def uvicorn_argv(app: str, port: int, workers: int, factory: bool) -> list[str]:
         *("-m", "uvicorn", app),
         *(["--factory"] if factory else []),
         *("--host", HOST, f"--port={port}", f"--workers={workers}"),
-        *("--proxy-headers", "--no-server-header"),
+        *("--proxy-headers", "--no-server-header", "--no-access-log"),
     ]
 
 
@@ -334,12 +334,21 @@ def latency_lines(latencies: dict[str, LoadResult], small: int, large: int) -> l
     return lines
 
 
-def server_cpu_lines(spent: dict[str, tuple[float, int]], baseline: str) -> list[str]:
+def server_cpu_lines(spent: dict[str, tuple[dict[str, float], int]], baseline: str) -> list[str]:
     """CPU per successful request of the serving processes (the app's workers, Postgres, Valkey),
-    and each target's CPU ratio: the baseline's CPU per request over the target's, i.e. the req/s
-    ratio the targets would show on cores nothing else uses."""
-    per_request = {short: 1000 * s / n if n else float("nan") for short, (s, n) in spent.items()}
-    lines = [f"{short} server CPU ms per request: {ms:.3f}" for short, ms in per_request.items()]
+    with each process's share, and each target's CPU ratio: the baseline's CPU per request over the
+    target's, i.e. the req/s ratio the targets would show on cores nothing else uses."""
+    per_process = {
+        short: {name: 1000 * s / n if n else float("nan") for name, s in by_name.items()}
+        for short, (by_name, n) in spent.items()
+    }
+    per_request = {short: sum(ms.values()) for short, ms in per_process.items()}
+    lines = [
+        f"{short} server CPU ms per request: {per_request[short]:.3f} ("
+        + ", ".join(f"{name} {value:.3f}" for name, value in ms.items())
+        + ")"
+        for short, ms in per_process.items()
+    ]
     lines += [
         f"{short} CPU ratio: {per_request[baseline] / ms:.3f}"
         for short, ms in per_request.items()
@@ -350,7 +359,7 @@ def server_cpu_lines(spent: dict[str, tuple[float, int]], baseline: str) -> list
 
 def measure(
     args: argparse.Namespace, stack: Stack
-) -> tuple[dict[str, list[LoadResult]], dict[str, LoadResult], dict[str, tuple[float, int]]]:
+) -> tuple[dict[str, list[LoadResult]], dict[str, LoadResult], dict[str, tuple[dict[str, float], int]]]:
     from api.core.db import get_engine, session_scope
 
     print(
@@ -422,14 +431,15 @@ def measure(
         run_load(target, args.concurrency, args.warmup)
 
     rounds: dict[str, list[LoadResult]] = {short: [] for short in targets}
-    spent = {short: (0.0, 0) for short in targets}
+    spent: dict[str, tuple[dict[str, float], int]] = {short: ({}, 0) for short in targets}
     for n in range(1, args.rounds + 1):
         for short, target in targets.items():
             meter = CpuMeter({"app": servers[short].popen.pid, **shared})
             meter.start()
             r = run_load(target, args.concurrency, args.duration)
-            cpu_s = sum(meter.stop().values())
-            spent[short] = (spent[short][0] + cpu_s, spent[short][1] + r.ok)
+            by_name, requests = spent[short]
+            now = meter.stop()
+            spent[short] = ({k: by_name.get(k, 0.0) + now[k] for k in now}, requests + r.ok)
             print(
                 f"round {n}/{args.rounds} {target.name}: {r.rps:.0f} req/s, p50 {r.p50:.1f} ms, "
                 f"p99 {r.p99:.1f} ms" + (f", errors: {r.error_summary()}" if r.errors else ""),

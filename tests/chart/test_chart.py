@@ -135,6 +135,7 @@ def test_default_render_has_the_whole_platform() -> None:
     assert container["command"] == ["uvicorn"]
     assert container["args"][:2] == ["api.apps.main:create_app", "--factory"]
     assert "--port=8002" in container["args"]
+    assert "--no-access-log" in container["args"]  # the app logs each request itself (wairo.access)
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     for name, deployment in deployments.items():

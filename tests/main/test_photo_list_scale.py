@@ -5,12 +5,15 @@ reads one index range per project, so its work does not grow with the event."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg import sql as pgsql
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
@@ -96,9 +99,23 @@ def test_every_photo_once_in_order_across_both_parts(
 
 
 def _plan(db: Session, query: Query, values: dict[str, Any]) -> dict[str, Any]:
-    sql = "EXPLAIN (ANALYZE, FORMAT JSON) " + query.sql
-    (raw,) = db.connection().exec_driver_sql(sql, query.params(values)).one()
-    plan: dict[str, Any] = (raw if isinstance(raw, list) else json.loads(raw))[0]["Plan"]
+    """The plan the read pool runs: its connections keep the generic plan of a statement psycopg
+    prepared (plan_cache_mode, api/core/reads.py), so that plan must use the index by itself."""
+    conn = db.connection().connection.driver_connection
+    assert isinstance(conn, psycopg.Connection)
+    params = query.params(values)
+    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    conn.execute(query.sql, params, prepare=True)
+    (name,) = conn.execute(
+        "SELECT name FROM pg_prepared_statements ORDER BY prepare_time DESC"
+    ).fetchone() or ("",)
+    # psycopg numbers the placeholders by first appearance.
+    names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", query.sql)))
+    args = pgsql.SQL(", ").join(pgsql.Literal(params[n]) for n in names)  # EXPLAIN binds nothing
+    explain = pgsql.SQL("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {}({})").format(pgsql.Identifier(name), args)
+    row = conn.execute(explain).fetchone()
+    assert row is not None
+    plan: dict[str, Any] = (row[0] if isinstance(row[0], list) else json.loads(row[0]))[0]["Plan"]
     return plan
 
 

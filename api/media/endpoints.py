@@ -233,6 +233,20 @@ def get_selfie(user: MediaUser, session: SessionDep) -> SelfieOut:
     return SelfieOut.model_validate(service.current_selfie(session, user))
 
 
+@router.get("/v1/selfies")
+def list_selfies(user: MediaUser, session: SessionDep) -> list[SelfieOut]:
+    """The caller's selfies, newest first (up to three kept, plus rejected ones)."""
+    return [SelfieOut.model_validate(s) for s in service.list_selfies(session, user)]
+
+
+@router.delete("/v1/selfies/{selfieId}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_selfie(
+    selfie_id: Annotated[uuid.UUID, Path(alias="selfieId")], user: MediaUser, session: SessionDep
+) -> Response:
+    service.delete_selfie(session, user, selfie_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
 # --- listings and deletion ----------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ from api.media.schemas import (
     SelfieUploadOut,
     VariantOut,
 )
-from api.models import Operator, Photo, Photographer, Project, Selfie, User
+from api.models import Operator, Photo, Photographer, Project, ProjectMember, Selfie, User
 from api.projects.lifecycle import PHOTOGRAPHER_STATUSES, UPLOAD_STATUSES, require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings
@@ -59,6 +59,8 @@ from wairo_contracts.keys import (
 )
 
 LISTED_STATUSES = ("uploaded", "processing", "ready", "failed")
+# An attendee keeps up to this many selfies (angles, glasses on and off); matching uses the nearest.
+MAX_KEPT_SELFIES = 3
 
 
 def photo_keys(photo: Photo) -> list[str]:
@@ -189,12 +191,36 @@ def photo_upload_url(
     )
 
 
+def _kept_selfies(user_id: uuid.UUID, now: datetime) -> Any:
+    """The selfies that count towards the limit: approved ones and those on their way (an upload
+    URL not yet expired, uploaded, processing); rejected ones do not."""
+    return (
+        select(func.count())
+        .select_from(Selfie)
+        .where(
+            Selfie.user_id == user_id,
+            or_(
+                Selfie.status.in_(("approved", "uploaded", "processing")),
+                and_(Selfie.status == "pending_upload", Selfie.upload_expires_at > now),
+            ),
+        )
+    )
+
+
 def selfie_upload_url(session: Session, user: User, body: FileIn) -> SelfieUploadOut:
+    """A pending selfie and its presigned PUT: 403 without consent, 409 `selfie_limit` when the user
+    keeps `MAX_KEPT_SELFIES` already (counted under a lock of the user's row, so concurrent requests
+    cannot pass the limit together), then 429."""
     if not has_active_consent(session, user.id):
         raise Forbidden("Biometric consent is required to upload a selfie.", code="consent_required")
+    now = datetime.now(UTC)
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if (session.scalar(_kept_selfies(user.id, now)) or 0) >= MAX_KEPT_SELFIES:
+        raise Conflict(
+            f"You keep {MAX_KEPT_SELFIES} selfies already; delete one to add another.", code="selfie_limit"
+        )
     _rate_limit(user.id)
     settings = get_settings()
-    now = datetime.now(UTC)
     key = selfie_key(user.id, int(now.timestamp() * 1000))
     selfie = Selfie(
         user_id=user.id,
@@ -236,6 +262,33 @@ def own_selfie(session: Session, user: User, selfie_id: uuid.UUID) -> Selfie:
     if selfie is None:
         raise NotFound("Selfie not found.")
     return selfie
+
+
+def list_selfies(session: Session, user: User) -> Sequence[Selfie]:
+    """Every selfie of the user, rejected ones included (with their reason), newest first."""
+    return session.scalars(
+        select(Selfie).where(Selfie.user_id == user.id).order_by(Selfie.created_at.desc(), Selfie.id.desc())
+    ).all()
+
+
+def delete_selfie(session: Session, user: User, selfie_id: uuid.UUID) -> None:
+    """Delete one of the user's selfies with its embedding; its object is deleted by a job after the
+    commit. When it was approved, the user's tags in each project are matched again from the
+    selfies left (`cluster_faces` makes them equal to the result: none left, no auto tags)."""
+    selfie = own_selfie(session, user, selfie_id)
+    approved = selfie.status == "approved"
+    session.execute(delete(Selfie).where(Selfie.id == selfie.id))
+    enqueue_job(session, "delete_objects", {"keys": [selfie.object_key]})
+    if approved:
+        for project_id in session.scalars(
+            select(ProjectMember.project_id).where(ProjectMember.user_id == user.id)
+        ):
+            enqueue_job(
+                session,
+                "cluster_faces",
+                {"userId": str(user.id), "projectId": str(project_id)},
+                dedup_key=f"cluster_faces:{user.id}:{project_id}:selfie-deleted:{selfie.id}",
+            )
 
 
 # --- status -------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Matching members' selfies to a project's faces, as auto tags.
 
-- `cluster_faces`: one member against the project's photos. Candidates come from pgvector (cosine
-  distance, filtered by project, model and ready photos); the rules (threshold per model, one tag
+- `cluster_faces`: one member (up to three approved selfies, the nearest counts) against the
+  project's photos. Candidates come from pgvector (cosine distance, filtered by project, model and
+  ready photos); the rules (threshold per model, one tag
   per user per photo on the nearest face, a face not shared when another member is clearly nearer)
   are wairo_contracts.matching's, applied to the member and every other member with an approved selfie who
   competes for the same faces.
@@ -18,14 +19,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, exists, func, select, text, update
+from sqlalchemy import and_, exists, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from api.consent.service import lock_live_consents
 from api.models import Consent, Face, Photo, PhotoTag, ProjectMember, Selfie
 from wairo_contracts.faces import face_model
-from wairo_contracts.matching import assign_tags
+from wairo_contracts.matching import Tag, assign_tags
 from wairo_contracts.matrix import to_matrix
 from wairo_contracts.vision import MatchRequest, MatchResponse
 
@@ -42,13 +43,16 @@ def _embedding(selfie: Selfie) -> tuple[str, Any]:
     return "embedding_512", selfie.embedding_512
 
 
-def latest_approved_selfie(session: Session, user_id: uuid.UUID) -> Selfie | None:
-    return session.scalar(
+def approved_selfies(session: Session, user_id: uuid.UUID) -> tuple[str, list[Selfie]]:
+    """The model of the user's latest approved selfie and the approved selfies of that model (a
+    model change re-embeds them all), newest first: matching uses the nearest of them."""
+    selfies = session.scalars(
         select(Selfie)
-        .where(Selfie.user_id == user_id, Selfie.status == "approved")
-        .order_by(Selfie.created_at.desc())
-        .limit(1)
-    )
+        .where(Selfie.user_id == user_id, Selfie.status == "approved", Selfie.model.is_not(None))
+        .order_by(Selfie.created_at.desc(), Selfie.id.desc())
+    ).all()
+    model = selfies[0].model or "" if selfies else ""
+    return model, [s for s in selfies if s.model == model]
 
 
 def _lock_matching(session: Session, project_id: uuid.UUID) -> None:
@@ -72,36 +76,40 @@ def _upsert_auto_tag(session: Session, user_id: Any, photo_id: Any, face_id: Any
 
 
 def cluster_faces(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> int:
-    """Upsert the user's auto tags in the project; returns how many tags were written."""
+    """Match the user's approved selfies (the nearest of them per face) against the project's faces
+    and make the user's auto tags there equal to the result; returns how many tags were written."""
     _lock_matching(session, project_id)
     member = session.scalar(
         select(exists().where(ProjectMember.user_id == user_id, ProjectMember.project_id == project_id))
     )
     if not member or user_id not in lock_live_consents(session, [user_id]):
         return 0
-    selfie = latest_approved_selfie(session, user_id)
-    if selfie is None or selfie.model is None:
-        return 0
-    column, vector = _embedding(selfie)
-    model = face_model(selfie.model)
+    model_name, selfies = approved_selfies(session, user_id)
+    if not selfies:
+        return _keep_only_tags(session, user_id, project_id, [])
+    column = _embedding(selfies[0])[0]
+    vectors = [_embedding(s)[1] for s in selfies]
+    model = face_model(model_name)
     threshold, margin = model.threshold, model.margin
     face_vec = getattr(Face, column)
-    distance = face_vec.cosine_distance(vector)
-    candidates = session.execute(
-        select(Face.id, Face.photo_id, face_vec)
-        .join(Photo, Photo.id == Face.photo_id)
-        .where(
-            Face.project_id == project_id,
-            Face.model == selfie.model,
-            Photo.status == "ready",
-            face_vec.is_not(None),
-            distance <= threshold,
-        )
-    ).all()
+    candidates: dict[Any, Any] = {}
+    for vector in vectors:  # faces near any of the selfies
+        for row in session.execute(
+            select(Face.id, Face.photo_id, face_vec)
+            .join(Photo, Photo.id == Face.photo_id)
+            .where(
+                Face.project_id == project_id,
+                Face.model == model_name,
+                Photo.status == "ready",
+                face_vec.is_not(None),
+                face_vec.cosine_distance(vector) <= threshold,
+            )
+        ):
+            candidates[row[0]] = row
     if not candidates:
-        return 0
-    face_ids = [c[0] for c in candidates]
-    # Competing members: their latest approved selfie of the same model, consent live.
+        return _keep_only_tags(session, user_id, project_id, [])
+    rows = list(candidates.values())
+    # Competing members: their approved selfies of the same model, consent live.
     others = session.execute(
         select(Selfie.user_id, getattr(Selfie, column))
         .join(
@@ -110,28 +118,45 @@ def cluster_faces(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -
         )
         .where(
             Selfie.status == "approved",
-            Selfie.model == selfie.model,
+            Selfie.model == model_name,
             Selfie.user_id != user_id,
             _LIVE_CONSENT,
         )
-        .distinct(Selfie.user_id)
-        .order_by(Selfie.user_id, Selfie.created_at.desc())
     ).all()
-    user_ids = [user_id, *(o[0] for o in others)]
-    user_vectors = np.asarray([vector, *(o[1] for o in others)], dtype=np.float32)
+    user_ids = [*(user_id for _ in vectors), *(o[0] for o in others)]
+    user_vectors = np.asarray([*vectors, *(o[1] for o in others)], dtype=np.float32)
     tags = [
         t
         for t in assign_tags(
             user_ids,
             user_vectors,
-            face_ids,
-            [c[1] for c in candidates],
-            np.asarray([c[2] for c in candidates], dtype=np.float32),
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            np.asarray([r[2] for r in rows], dtype=np.float32),
             threshold=threshold,
             margin=margin,
         )
         if t.user_id == user_id
     ]
+    return _keep_only_tags(session, user_id, project_id, tags)
+
+
+def _keep_only_tags(session: Session, user_id: uuid.UUID, project_id: uuid.UUID, tags: list[Tag]) -> int:
+    """Make the user's auto tags in the project these (a deleted selfie's matches go); returns how
+    many were written. Confirmed tags are not touched."""
+    kept = {t.photo_id for t in tags}
+    in_project = select(Photo.id).where(Photo.project_id == project_id)
+    session.execute(
+        update(PhotoTag)
+        .where(
+            PhotoTag.user_id == user_id,
+            PhotoTag.source == "auto",
+            PhotoTag.deleted_at.is_(None),
+            PhotoTag.photo_id.in_(in_project),
+            PhotoTag.photo_id.not_in(kept) if kept else true(),
+        )
+        .values(deleted_at=func.now())
+    )
     for tag in tags:
         _upsert_auto_tag(session, user_id, tag.photo_id, tag.face_id, tag.distance)
     return len(tags)
@@ -154,7 +179,8 @@ Matcher = Callable[[MatchRequest], MatchResponse]
 
 
 def _member_selfies(session: Session, project_id: uuid.UUID) -> dict[str, list[Any]]:
-    """Each consenting member's latest approved selfie, grouped by model: rows of (user, vector)."""
+    """Each consenting member's approved selfies, grouped by model: rows of (user, vector), a user
+    once per selfie (the vision service's rules use each user's nearest)."""
     rows = session.execute(
         select(Selfie.user_id, Selfie.model, Selfie.embedding_128, Selfie.embedding_512)
         .join(
@@ -162,7 +188,6 @@ def _member_selfies(session: Session, project_id: uuid.UUID) -> dict[str, list[A
             and_(ProjectMember.user_id == Selfie.user_id, ProjectMember.project_id == project_id),
         )
         .where(Selfie.status == "approved", Selfie.model.is_not(None), _LIVE_CONSENT)
-        .distinct(Selfie.user_id)
         .order_by(Selfie.user_id, Selfie.created_at.desc())
     ).all()
     by_model: dict[str, list[Any]] = {}
@@ -211,7 +236,7 @@ def rematch_project(session: Session, project_id: uuid.UUID, match: Matcher) -> 
     members, faces = 0, 0
     wanted: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, float]] = {}
     for model, rows in _member_selfies(session, project_id).items():
-        members += len(rows)
+        members += len({row[0] for row in rows})
         compared, tags = _model_tags(session, project_id, model, rows, match)
         faces += compared
         wanted.update(tags)

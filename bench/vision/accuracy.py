@@ -69,12 +69,13 @@ def evaluate(
             face_ids.append(len(face_ids))
             photo_ids.append(photo.key)
             vectors.append(emb)
-    users = sorted(selfies)
-    dim = len(next(iter(selfies.values()))) if selfies else 128
+    # One row per selfie embedding: a person with several is matched by the nearest.
+    per_user = {u: np.atleast_2d(selfies[u]) for u in sorted(selfies)}
+    users = [u for u, rows in per_user.items() for _ in rows]
+    dim = next(iter(per_user.values())).shape[1] if per_user else 128
     faces = np.stack(vectors) if vectors else np.zeros((0, dim), np.float32)
-    tags = assign_tags(
-        users, np.stack([selfies[u] for u in users]), face_ids, photo_ids, faces, threshold, margin
-    )
+    user_rows = np.concatenate(list(per_user.values())) if per_user else np.zeros((0, dim), np.float32)
+    tags = assign_tags(users, user_rows, face_ids, photo_ids, faces, threshold, margin)
     predicted = {str(u): {str(p) for p in ps} for u, ps in photos_by_user(tags).items()}
     return score_tags(predicted, truth, threshold, keys)
 

@@ -38,6 +38,9 @@ class SimConfig:
     contrast: tuple[float, float] = (0.75, 1.2)
     jpeg_quality: tuple[int, int] = (55, 95)
     photo_long_sides: tuple[int, ...] = (1280, 1600, 1920)
+    # An enrolled person with at least this many portraits keeps a second one aside as a second
+    # selfie (attendees may keep three), still leaving two or more for the event.
+    second_selfie_min_portraits: int = 4
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -79,7 +82,7 @@ class EventPhoto:
 @dataclass(slots=True)
 class Event:
     photos: list[EventPhoto]
-    selfies: dict[str, Path]  # enrolled person -> selfie portrait
+    selfies: dict[str, list[Path]]  # enrolled person -> selfie portraits (one or two)
     enrolled: list[str]
     distractors: list[str]
 
@@ -222,8 +225,9 @@ def _face_size(rng: random.Random, cfg: SimConfig) -> float:
 
 def split_people(
     portraits: dict[str, list[Portrait]], cfg: SimConfig
-) -> tuple[dict[str, Portrait], dict[str, list[Portrait]], list[str]]:
-    """(selfie per enrolled person, event portraits per person, distractor persons)."""
+) -> tuple[dict[str, list[Portrait]], dict[str, list[Portrait]], list[str]]:
+    """(selfies per enrolled person: one, or two with enough portraits; event portraits per person;
+    distractor persons)."""
     rng = random.Random(cfg.seed)
     persons = sorted(portraits)
     usable = [p for p in persons if len(portraits[p]) >= 2]
@@ -231,7 +235,7 @@ def split_people(
     distractors = sorted(rng.sample(persons, n_distractors))
     if not any(p in usable and p not in distractors for p in persons):
         raise ValueError("need at least one enrolled person with two or more portraits")
-    selfies: dict[str, Portrait] = {}
+    selfies: dict[str, list[Portrait]] = {}
     event: dict[str, list[Portrait]] = {}
     for person in persons:
         pics = list(portraits[person])
@@ -239,8 +243,8 @@ def split_people(
             if len(pics) < 2:
                 distractors.append(person)  # cannot be both selfie and in the event
             else:
-                selfie = pics.pop(rng.randrange(len(pics)))
-                selfies[person] = selfie
+                kept = 2 if len(pics) >= cfg.second_selfie_min_portraits else 1
+                selfies[person] = [pics.pop(rng.randrange(len(pics))) for _ in range(kept)]
         event[person] = pics
     return selfies, event, sorted(distractors)
 
@@ -286,7 +290,7 @@ def build_event(faces_dir: Path, locate: Locate, cfg: SimConfig | None = None) -
         )
     return Event(
         photos=photos,
-        selfies={p: s.path for p, s in selfies.items()},
+        selfies={p: [s.path for s in kept] for p, kept in selfies.items()},
         enrolled=sorted(selfies),
         distractors=distractors,
     )

@@ -71,12 +71,17 @@ def test_selfie_is_kept_out_of_the_event(folder: Path):
     from bench.vision.simulator import locate_portraits
 
     portraits = locate_portraits(read_labels(folder), fake_locate)
-    selfies, event_portraits, distractors = split_people(portraits, SimConfig(seed=5))
-    for person, selfie in selfies.items():
-        assert selfie.path not in {p.path for p in event_portraits[person]}
+    cfg = SimConfig(seed=5, second_selfie_min_portraits=3)
+    selfies, event_portraits, distractors = split_people(portraits, cfg)
+    for person, kept in selfies.items():
+        assert {s.path for s in kept}.isdisjoint({p.path for p in event_portraits[person]})
+        assert len({s.path for s in kept}) == len(kept) and len(event_portraits[person]) >= 1
+        # a second selfie for those with enough portraits, still two or more left for the event
+        assert len(kept) == (2 if len(portraits[person]) >= cfg.second_selfie_min_portraits else 1)
         assert person not in distractors
     for person in distractors:
         assert person not in selfies
+    assert any(len(kept) == 2 for kept in selfies.values())
 
 
 def test_scoring_counts_photos_per_person():
@@ -97,6 +102,13 @@ def test_evaluate_and_choose_threshold():
     ]
     s = evaluate(photos, {"a": a, "b": b}, {"a": {"p1"}, "b": {"p1", "p2"}}, threshold=0.1, margin=0.0)
     assert (s.precision, s.recall) == (1.0, 1.0)
+    # Several selfies: the nearest counts, so a second one finds what the first missed.
+    c = np.array([0, 0, 1], np.float32)
+    photos.append(PhotoFaces("p3", np.stack([c]), [(0, 0, 1, 1)]))
+    truth = {"a": {"p1", "p3"}, "b": {"p1", "p2"}}
+    one = evaluate(photos, {"a": a, "b": b}, truth, threshold=0.1, margin=0.0)
+    several = evaluate(photos, {"a": np.stack([a, c]), "b": b}, truth, threshold=0.1, margin=0.0)
+    assert (one.recall, several.recall) == (0.75, 1.0) and several.precision == 1.0
     scores = [Score(0.1, 1.0, 0.5, 1, 0, 1), Score(0.2, 0.98, 0.9, 9, 0, 1), Score(0.3, 0.8, 1.0, 10, 3, 0)]
     assert choose_threshold(scores, 0.97).threshold == 0.2
     assert choose_threshold(scores, 1.01).threshold == 0.1

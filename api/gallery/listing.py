@@ -52,7 +52,7 @@ _after_at = bindparam("after_at", type_=DateTime(timezone=True), required=False)
 _after_id = bindparam("after_id", type_=Uuid, required=False)
 Ts = TypeVarTuple("Ts")
 AnySelect = Select[*tuple[Any, ...]]
-_PHOTO_COLUMNS = (
+PHOTO_COLUMNS = (
     Photo.id,
     Photo.project_id,
     Photo.taken_at,
@@ -71,7 +71,7 @@ def _newest_first(query: Select[*Ts], after: bool) -> Select[*Ts]:
 
 def _tagged(after: bool) -> AnySelect:
     return _newest_first(
-        select(*_PHOTO_COLUMNS, Project.bucket, literal(1).label("tagged"), photo_sort_at.label("sort_at"))
+        select(*PHOTO_COLUMNS, Project.bucket, literal(1).label("tagged"), photo_sort_at.label("sort_at"))
         .select_from(PhotoTag)
         .join(Photo, Photo.id == PhotoTag.photo_id)
         .join(Project, Project.id == Photo.project_id)
@@ -90,7 +90,7 @@ def _tagged(after: bool) -> AnySelect:
 
 def _untagged(after: bool) -> AnySelect:
     per_project = _newest_first(
-        select(*_PHOTO_COLUMNS, photo_sort_at.label("sort_at")).where(
+        select(*PHOTO_COLUMNS, photo_sort_at.label("sort_at")).where(
             Photo.project_id == ProjectMember.project_id,
             Photo.status == "ready",
             ~exists().where(
@@ -133,7 +133,9 @@ AFTER_UNTAGGED = _with_flags(_untagged(True))
 _summaries = TypeAdapter(list[PhotoSummary])
 
 
-def _summary(row: Row) -> dict[str, Any]:
+def summary_of(row: Row) -> dict[str, Any]:
+    """A `PhotoSummary`'s fields from a row of `PHOTO_COLUMNS`, the bucket, the tagged flag, the sort
+    key, and the purchase and favourite flags (the photo search reads the same columns)."""
     photo_id, project_id, taken_at, width, height, key, bucket, tagged, _, purchased, favourite = row
     return {
         "id": photo_id,
@@ -163,7 +165,7 @@ async def list_photos(
     rows: Sequence[Row] = await reader.fetch(query, values)
     page, next_cursor = page_of(rows, limit, lambda r: (r[7], r[8], r[0]))
     # Validated in pydantic-core from dicts: a third of the time of building the models in Python.
-    summaries = _summaries.validate_python([_summary(row) for row in page])
+    summaries = _summaries.validate_python([summary_of(row) for row in page])
     return _summaries.dump_json(summaries, by_alias=True), next_cursor
 
 

@@ -13,13 +13,14 @@ import argparse
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from bench.vision.accuracy import PhotoFaces, Score, choose_threshold, evaluate
+from bench.vision.accuracy import Placed, Score, bucket_lines, choose_threshold, detection_by_bucket, evaluate
 from bench.vision.match_bench import run_match_bench
-from bench.vision.simulator import Box, SimConfig, build_event, load_rgb
+from bench.vision.simulator import HARD, Box, SimConfig, build_event, load_rgb
 from bench.vision.throughput import moto_s3, run_baseline, run_serve, upload
 from vision.config import VisionSettings
 from vision.models import create_analyzer
@@ -35,29 +36,17 @@ def log(msg: str) -> None:
     print(msg, flush=True)
 
 
-def detection_recall(
-    photos: list[PhotoFaces], event_faces: dict[str, list[tuple[float, Box]]]
-) -> dict[str, tuple[int, int]]:
-    """Placed faces found (a detection centre inside the placed face box), by size bucket."""
-    buckets = {"40-60 px": (40, 60), "60-100 px": (60, 100), "100-300 px": (100, 301)}
-    out = {b: (0, 0) for b in buckets}
-    for photo in photos:
-        centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in photo.boxes]
-        for size, box in event_faces[photo.key]:
-            hit = any(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in centres)
-            for name, (lo, hi) in buckets.items():
-                if lo <= size < hi:
-                    found, total = out[name]
-                    out[name] = (found + int(hit), total + 1)
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.vision", description=__doc__)
     parser.add_argument("--faces", type=Path, default=Path(os.environ.get("FACES", DEFAULT_FACES)))
     parser.add_argument("--photos", type=int, default=300, help="event photos (default 300)")
     parser.add_argument("--baseline-photos", type=int, default=60, help="photos the naive baseline analyses")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--hard",
+        action="store_true",
+        help="crowds, faces from 30 px, motion blur, turned heads (simulator HARD)",
+    )
     parser.add_argument("--cpus", type=int, default=os.cpu_count() or 2, help="CPUs for Ray")
     parser.add_argument("--replicas", type=int, default=0, help="model replicas (default: one per CPU)")
     parser.add_argument("--batch-size", type=int, default=4)
@@ -91,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
     log(f"# event: {args.photos} photos from {args.faces}")
     t = time.perf_counter()
-    event = build_event(args.faces, locate, SimConfig(photos=args.photos, seed=args.seed))
+    base = HARD if args.hard else SimConfig()
+    event = build_event(args.faces, locate, replace(base, photos=args.photos, seed=args.seed))
     n_faces = sum(len(p.faces) for p in event.photos)
     log(
         f"  {n_faces} faces placed ({n_faces / len(event.photos):.1f}/photo), enrolled {event.enrolled}, "
@@ -106,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     first_selfies = {person: rows[:1] for person, rows in selfies.items()}
     truth = event.truth()
     keys = [p.key for p in event.photos]
-    placed = {p.key: [(f.size_px, f.box) for f in p.faces] for p in event.photos}
+    placed = {p.key: [Placed(f.size_px, f.box, f.conditions) for f in p.faces] for p in event.photos}
 
     log("# throughput")
     with moto_s3("wairo-bench") as s3:
@@ -141,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         f"  one selfie each: recall {one.recall:.3f}, precision {one.precision:.3f}; a second selfie for "
         f"{several} of {len(selfies)} persons: recall {chosen.recall:.3f}, precision {chosen.precision:.3f}"
     )
-    det = detection_recall(serve_run.analysed, placed)
-    log("  faces detected by size: " + ", ".join(f"{k} {a}/{b}" for k, (a, b) in det.items()))
+    log("  faces detected, by size and condition:")
+    for line in bucket_lines(detection_by_bucket(serve_run.analysed, placed)):
+        log(line)
 
     base_set = set(base_keys)
     serve_sub = evaluate(serve_run.analysed, selfies, truth, configured, margin, keys=base_set)

@@ -86,3 +86,48 @@ def choose_threshold(scores: Sequence[Score], min_precision: float) -> Score:
     if ok:
         return max(ok, key=lambda s: (s.recall, s.precision))
     return max(scores, key=lambda s: (s.precision, s.recall))
+
+
+SIZE_BUCKETS = {"30-40 px": (30, 40), "40-60 px": (40, 60), "60-100 px": (60, 100), "100-300 px": (100, 301)}
+CONDITIONS = ("crowd", "motion_blur", "profile")
+FEW_FACES = 30  # a bucket with fewer faces says so: too few to judge a model change by
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A face the simulator put into a photo: its size, box and the conditions it met."""
+
+    size_px: float
+    box: tuple[float, float, float, float]
+    conditions: frozenset[str]
+
+
+def detection_by_bucket(
+    photos: Sequence[PhotoFaces], placed: Mapping[str, Sequence[Placed]]
+) -> dict[str, tuple[int, int]]:
+    """Placed faces found (a detection's centre inside the placed face box) over those placed, by
+    size bucket, by condition, and for faces that met none ("plain")."""
+    out = {name: (0, 0) for name in [*SIZE_BUCKETS, *CONDITIONS, "plain"]}
+    for photo in photos:
+        centres = [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2) for b in photo.boxes]
+        for face in placed.get(photo.key, ()):
+            x1, y1, x2, y2 = face.box
+            hit = int(any(x1 <= x <= x2 and y1 <= y <= y2 for x, y in centres))
+            names = [n for n, (lo, hi) in SIZE_BUCKETS.items() if lo <= face.size_px < hi]
+            names += sorted(face.conditions) or ["plain"]
+            for name in names:
+                found, total = out[name]
+                out[name] = (found + hit, total + 1)
+    return out
+
+
+def bucket_lines(buckets: Mapping[str, tuple[int, int]]) -> list[str]:
+    """One line per bucket: found/total and recall, or why there is no figure."""
+    lines = []
+    for name, (found, total) in buckets.items():
+        if total == 0:
+            lines.append(f"  {name:<12} none placed")
+            continue
+        note = f"  (fewer than {FEW_FACES} faces: too few to judge)" if total < FEW_FACES else ""
+        lines.append(f"  {name:<12} {found:5d}/{total:<5d} {found / total:6.3f}{note}")
+    return lines

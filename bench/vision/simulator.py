@@ -41,6 +41,18 @@ class SimConfig:
     # An enrolled person with at least this many portraits keeps a second one aside as a second
     # selfie (attendees may keep three), still leaving two or more for the event.
     second_selfie_min_portraits: int = 4
+    # Harder events (`HARD`): crowd photos, motion blur, turned heads; each placed face records which
+    # of these it met, so recall can be reported per condition.
+    crowd_share: float = 0.0  # share of photos that are crowds
+    crowd_size: tuple[int, int] = (10, 20)
+    motion_blur_share: float = 0.0  # share of faces smeared along a random direction
+    motion_blur_px: tuple[int, int] = (4, 12)
+    profile_share: float = 0.0  # share of faces turned away (see `_turn`)
+    profile_squeeze: tuple[float, float] = (0.5, 0.7)
+
+
+# Crowds of 10-20, faces from 30 px, motion blur and turned heads on a sixth of the faces each.
+HARD = SimConfig(min_face_px=30, crowd_share=0.25, motion_blur_share=0.15, profile_share=0.15)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -60,6 +72,7 @@ class PlacedFace:
     box: Box  # where the face box landed in the photo (approximate after rotation)
     size_px: float
     enrolled: bool
+    conditions: frozenset[str] = frozenset()  # of "crowd", "motion_blur", "profile"
 
 
 @dataclass(slots=True)
@@ -172,16 +185,34 @@ def _background(rng: random.Random, width: int, height: int) -> Image.Image:
     return img.resize((width, height), Image.Resampling.BILINEAR)
 
 
+def _smear(region: Image.Image, length: int, angle: float) -> Image.Image:
+    """Motion blur: the mean of `length` copies shifted one pixel apart along `angle`."""
+    arr = np.asarray(region, dtype=np.float32)
+    out = np.zeros_like(arr)
+    dx, dy = math.cos(angle), math.sin(angle)
+    for i in range(length):
+        shift = i - (length - 1) / 2
+        out += np.roll(arr, (round(shift * dy), round(shift * dx)), axis=(0, 1))
+    return Image.fromarray(np.clip(out / length, 0, 255).astype(np.uint8))
+
+
 def _face_patch(
-    rng: random.Random, cfg: SimConfig, portrait: Portrait, size: float
+    rng: random.Random,
+    cfg: SimConfig,
+    portrait: Portrait,
+    size: float,
+    conditions: frozenset[str] = frozenset(),
 ) -> tuple[Image.Image, Image.Image, Box]:
     """Cut head and shoulders around the face, scale the face box to ``size`` px, rotate, re-light,
-    blur. Returns (patch, alpha mask, face box inside the patch)."""
+    blur (and smear or turn it under those conditions). Returns (patch, alpha mask, face box inside
+    the patch). A turned head is a stated approximation: the frontal portrait squeezed sideways
+    (the foreshortening of a head turned 45-60 degrees), not a true profile."""
     x1, y1, x2, y2 = portrait.face_box
     bw, bh = x2 - x1, y2 - y1
     scale = size / bw
     head = portrait.head
-    new_size = (max(8, round(head.width * scale)), max(8, round(head.height * scale)))
+    squeeze = rng.uniform(*cfg.profile_squeeze) if "profile" in conditions else 1.0
+    new_size = (max(8, round(head.width * scale * squeeze)), max(8, round(head.height * scale)))
     head = head.resize(new_size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
     region, valid = head.convert("RGB"), head.getchannel("A")
     region = ImageEnhance.Brightness(region).enhance(rng.uniform(*cfg.brightness))
@@ -191,14 +222,16 @@ def _face_patch(
     blur = rng.uniform(0.0, cfg.max_blur_px)
     if blur > 0.15:
         region = region.filter(ImageFilter.GaussianBlur(blur))
+    if "motion_blur" in conditions:
+        region = _smear(region, rng.randint(*cfg.motion_blur_px), rng.uniform(0, math.pi))
     # Soft elliptical mask inside the portrait's valid area.
     mask = Image.new("L", region.size, 0)
     w, h = region.size
     ImageDraw.Draw(mask).ellipse((0.06 * w, 0.02 * h, 0.94 * w, 0.99 * h), fill=255)
     mask = Image.fromarray(np.minimum(np.asarray(mask), np.asarray(valid)))
     mask = mask.filter(ImageFilter.GaussianBlur(max(1.0, 0.04 * w)))
-    fx1, fy1 = x1 * scale, y1 * scale
-    face_box = (fx1, fy1, fx1 + bw * scale, fy1 + bh * scale)
+    fx1, fy1 = x1 * scale * squeeze, y1 * scale
+    face_box = (fx1, fy1, fx1 + bw * scale * squeeze, fy1 + bh * scale)
     angle = rng.uniform(-cfg.max_rotation_deg, cfg.max_rotation_deg)
     if abs(angle) > 0.5:
         cx0, cy0 = w / 2, h / 2
@@ -262,13 +295,21 @@ def build_event(faces_dir: Path, locate: Locate, cfg: SimConfig | None = None) -
         if rng.random() < 0.25:
             w, h = h, w
         canvas = _background(rng, w, h)
-        k = min(len(persons), rng.randint(*cfg.people_per_photo))
+        # Each condition draws from the generator only when enabled: the default event stays the same.
+        crowd = cfg.crowd_share > 0 and rng.random() < cfg.crowd_share
+        k = min(len(persons), rng.randint(*(cfg.crowd_size if crowd else cfg.people_per_photo)))
         placed: list[PlacedFace] = []
         taken: list[Box] = []
         for person in rng.sample(persons, k):
             portrait = rng.choice(event_portraits[person])
             size = _face_size(rng, cfg)
-            patch, mask, fbox = _face_patch(rng, cfg, portrait, size)
+            met = {
+                "crowd": crowd,
+                "motion_blur": cfg.motion_blur_share > 0 and rng.random() < cfg.motion_blur_share,
+                "profile": cfg.profile_share > 0 and rng.random() < cfg.profile_share,
+            }
+            conditions = frozenset(name for name, applies in met.items() if applies)
+            patch, mask, fbox = _face_patch(rng, cfg, portrait, size, conditions)
             if patch.width >= w or patch.height >= h:
                 continue
             for _attempt in range(30):
@@ -280,7 +321,7 @@ def build_event(faces_dir: Path, locate: Locate, cfg: SimConfig | None = None) -
                 continue
             canvas.paste(patch, (ox, oy), mask)
             taken.append(box)
-            placed.append(PlacedFace(person, box, size, enrolled=person in selfies))
+            placed.append(PlacedFace(person, box, size, enrolled=person in selfies, conditions=conditions))
         buf = io.BytesIO()
         canvas.save(buf, format="JPEG", quality=rng.randint(*cfg.jpeg_quality))
         photos.append(

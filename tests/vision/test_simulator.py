@@ -1,12 +1,22 @@
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from bench.vision.accuracy import PhotoFaces, Score, choose_threshold, evaluate, score_tags
-from bench.vision.simulator import SimConfig, build_event, read_labels, split_people
+from bench.vision.accuracy import (
+    PhotoFaces,
+    Placed,
+    Score,
+    bucket_lines,
+    choose_threshold,
+    detection_by_bucket,
+    evaluate,
+    score_tags,
+)
+from bench.vision.simulator import HARD, SimConfig, build_event, read_labels, split_people
 
 
 def make_faces_folder(root: Path, people: dict[str, int]) -> Path:
@@ -112,3 +122,38 @@ def test_evaluate_and_choose_threshold():
     scores = [Score(0.1, 1.0, 0.5, 1, 0, 1), Score(0.2, 0.98, 0.9, 9, 0, 1), Score(0.3, 0.8, 1.0, 10, 3, 0)]
     assert choose_threshold(scores, 0.97).threshold == 0.2
     assert choose_threshold(scores, 1.01).threshold == 0.1
+
+
+def test_hard_events_record_their_conditions(folder: Path):
+    """HARD places crowds, small, smeared and turned faces and says which face met what; the default
+    event meets none of them (and is drawn as before: the conditions draw nothing when off)."""
+    plain = build_event(folder, fake_locate, SimConfig(photos=6, seed=3, photo_long_sides=(640,)))
+    assert all(not f.conditions for p in plain.photos for f in p.faces)
+    hard = build_event(folder, fake_locate, replace(HARD, photos=40, seed=3, photo_long_sides=(1280,)))
+    met = {c for p in hard.photos for f in p.faces for c in f.conditions}
+    assert met == {"crowd", "motion_blur", "profile"}
+    for photo in hard.photos:
+        crowd = {("crowd" in f.conditions) for f in photo.faces}
+        assert len(crowd) <= 1  # a photo is a crowd for all its faces or for none
+        for face in photo.faces:
+            assert HARD.min_face_px <= face.size_px <= HARD.max_face_px
+            if "profile" in face.conditions:  # squeezed sideways: narrower than tall
+                x1, y1, x2, y2 = face.box
+                assert (x2 - x1) < (y2 - y1)
+
+
+def test_detection_by_bucket_counts_sizes_and_conditions():
+    photos = [PhotoFaces("p", np.zeros((1, 3), np.float32), [(0, 0, 10, 10)])]
+    placed = {
+        "p": [
+            Placed(35, (0, 0, 10, 10), frozenset({"crowd"})),  # found
+            Placed(80, (50, 50, 60, 60), frozenset({"crowd", "profile"})),  # missed
+            Placed(150, (100, 100, 110, 110), frozenset()),  # missed
+        ]
+    }
+    buckets = detection_by_bucket(photos, placed)
+    assert buckets["30-40 px"] == (1, 1) and buckets["60-100 px"] == (0, 1) and buckets["40-60 px"] == (0, 0)
+    assert buckets["crowd"] == (1, 2) and buckets["profile"] == (0, 1) and buckets["plain"] == (0, 1)
+    lines = bucket_lines(buckets)
+    assert any("crowd" in line and "too few to judge" in line for line in lines)
+    assert any("40-60 px" in line and "none placed" in line for line in lines)

@@ -112,7 +112,10 @@ def run_serve(
     analysed = [
         PhotoFaces(
             key=r.key,
-            embeddings=np.asarray([f.embedding for f in r.faces], dtype=np.float32).reshape(len(r.faces), -1),
+            # (faces, dim); a photo where nothing was found is (0, 0)
+            embeddings=np.asarray([f.embedding for f in r.faces], dtype=np.float32).reshape(len(r.faces), -1)
+            if r.faces
+            else np.zeros((0, 0), np.float32),
             boxes=[f.box for f in r.faces],
         )
         for r in results

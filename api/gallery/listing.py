@@ -43,6 +43,7 @@ from api.core.shared_urls import shared_get_url
 from api.gallery.schemas import PhotoSummary
 from api.gallery.service import paid_purchase_includes
 from api.models import Favourite, Photo, PhotoTag, Project, ProjectMember, photo_sort_at
+from api.models.photos import photo_shown
 from api.projects.lifecycle import participant_may
 from wairo_contracts.keys import LIST_THUMBNAIL
 
@@ -82,6 +83,7 @@ def _tagged(after: bool) -> AnySelect:
             PhotoTag.user_id == _user,
             PhotoTag.deleted_at.is_(None),
             Photo.status == "ready",
+            photo_shown,
             participant_may("see"),
         ),
         after,
@@ -93,6 +95,7 @@ def _untagged(after: bool) -> AnySelect:
         select(*_PHOTO_COLUMNS, photo_sort_at.label("sort_at")).where(
             Photo.project_id == ProjectMember.project_id,
             Photo.status == "ready",
+            photo_shown,
             ~exists().where(
                 PhotoTag.photo_id == Photo.id, PhotoTag.user_id == _user, PhotoTag.deleted_at.is_(None)
             ),

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from api.apps.media import create_app
@@ -180,6 +180,29 @@ def test_upload_url_carries_metadata_status_url_and_the_put_headers(
     assert done.status_code == 202 and done.json()["status"] == "uploaded"
     twin = upload_url(media, t.photographer_token, t.project.id, tags=[])
     assert twin.json()["headers"] == {"Content-Type": "image/jpeg"}  # the default type
+
+
+def test_the_hash_costs_one_statement_and_only_when_given(
+    media: TestClient, build: Factory, db: Session
+) -> None:
+    """The upload URL stays one statement (the precompiled INSERT … SELECT); a hash adds the check."""
+    t = build.tenant()
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "photos" in statement:
+            statements.append(statement)
+
+    engine = db.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert upload_url(media, t.photographer_token, t.project.id).status_code == 201
+        plain, statements[:] = list(statements), []
+        assert upload_url(media, t.photographer_token, t.project.id, clientSha256="a" * 64).status_code == 201
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert len(plain) == 1 and plain[0].lstrip().startswith("WITH reserve")
+    assert len(statements) == 2 and statements[1] == plain[0]
 
 
 @pytest.mark.parametrize(

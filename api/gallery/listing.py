@@ -1,4 +1,5 @@
-"""`GET /v1/photos`: the ready photos of the member's projects, tagged first, then newest first.
+"""`GET /v1/photos`: the ready photos of the member's projects, tagged first, then newest first
+(never one the staff hid: `photo_shown`, a filter on the rows each index range reads).
 
 The list is two parts, each read by its own keyset so that a page costs the same whatever the
 event's size:

@@ -1,4 +1,5 @@
-"""`GET /v1/photos`: the ready photos of the member's projects, tagged first, then newest first.
+"""`GET /v1/photos`: the ready photos of the member's projects, tagged first, then newest first
+(never one the staff hid: `photo_shown`, a filter on the rows each index range reads).
 
 The list is two parts, each read by its own keyset so that a page costs the same whatever the
 event's size:
@@ -43,6 +44,7 @@ from api.core.shared_urls import shared_get_url
 from api.gallery.schemas import PhotoSummary
 from api.gallery.service import paid_purchase_includes
 from api.models import Favourite, Photo, PhotoTag, Project, ProjectMember, photo_sort_at
+from api.models.photos import photo_shown
 from api.projects.lifecycle import participant_may
 from wairo_contracts.keys import LIST_THUMBNAIL
 
@@ -82,6 +84,7 @@ def _tagged(after: bool) -> AnySelect:
             PhotoTag.user_id == _user,
             PhotoTag.deleted_at.is_(None),
             Photo.status == "ready",
+            photo_shown,
             participant_may("see"),
         ),
         after,
@@ -93,6 +96,7 @@ def _untagged(after: bool) -> AnySelect:
         select(*PHOTO_COLUMNS, photo_sort_at.label("sort_at")).where(
             Photo.project_id == ProjectMember.project_id,
             Photo.status == "ready",
+            photo_shown,
             ~exists().where(
                 PhotoTag.photo_id == Photo.id, PhotoTag.user_id == _user, PhotoTag.deleted_at.is_(None)
             ),

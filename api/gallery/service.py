@@ -29,6 +29,7 @@ from api.models import (
     PurchaseItem,
     TagReport,
 )
+from api.models.photos import photo_shown
 from api.projects.lifecycle import ParticipantAction, participant_may
 from api.settings import get_settings
 
@@ -48,12 +49,13 @@ def paid_purchase_includes(
 def member_photo(
     session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, action: ParticipantAction = "see"
 ) -> Photo:
-    """A ready photo of a project the user is a member of and may `action` in: 404 unknown (or in
-    a project hidden from participants, api.projects.lifecycle), 403 not a member."""
+    """A ready photo of a project the user is a member of and may `action` in: 404 unknown, hidden
+    by the staff, or in a project hidden from participants (api.projects.lifecycle); 403 not a
+    member."""
     photo = session.scalar(
         select(Photo)
         .join(Project, Project.id == Photo.project_id)
-        .where(Photo.id == photo_id, Photo.status == "ready", participant_may(action))
+        .where(Photo.id == photo_id, Photo.status == "ready", photo_shown, participant_may(action))
     )
     if photo is None:
         raise NotFound("Photo not found.")

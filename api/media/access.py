@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends
-from sqlalchemy import BindParameter, Exists, exists, select
+from sqlalchemy import BindParameter, Exists, exists, or_, select
 from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, NotFound
@@ -15,6 +15,7 @@ from api.core.security import Principal
 from api.deps import SessionDep, load_account, require_principal
 from api.gallery.service import paid_purchase_includes
 from api.models import Operator, Photo, Photographer, Project, ProjectMember, ProjectPhotographer, User
+from api.models.photos import photo_shown
 from api.projects.lifecycle import participant_may, photographer_sees
 from wairo_contracts.keys import WATERMARKED
 
@@ -88,10 +89,12 @@ def staff_photo(
 
 def visible_photo(session: Session, account: Account, photo_id: uuid.UUID, variant: str) -> Photo:
     """A photo variant the caller may see: staff as in :func:`staff_photo` (every variant). Members of
-    a project participants see (api.projects.lifecycle) its thumbnails; the watermarked photo once
-    a paid purchase of theirs holds it (what `download` sells); originals are for staff only."""
+    a project participants see (api.projects.lifecycle) its thumbnails unless the staff hid it; the
+    watermarked photo once a paid purchase of theirs holds it (what `download` sells, hidden or
+    not); originals are for staff only."""
     if not isinstance(account, User):
         return staff_photo(session, account, photo_id)
+    bought = paid_purchase_includes(account.id, Photo.id)
     photo = session.scalar(
         select(Photo)
         .join(Project, Project.id == Photo.project_id)
@@ -99,6 +102,7 @@ def visible_photo(session: Session, account: Account, photo_id: uuid.UUID, varia
             Photo.id == photo_id,
             participant_may("see"),
             exists().where(ProjectMember.project_id == Photo.project_id, ProjectMember.user_id == account.id),
+            or_(photo_shown, bought) if variant == WATERMARKED else photo_shown,
         )
     )
     if photo is None:

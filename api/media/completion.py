@@ -10,13 +10,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from botocore.exceptions import ClientError
-from sqlalchemy import or_, select
+from psycopg.errors import UniqueViolation
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict
 from api.core.storage import default_bucket, s3
 from api.jobs.outbox import enqueue_job
 from api.models import Photo, Project, Selfie
+from api.models.photos import STORED_STATUSES, UNIQUE_FILE_INDEX
 from api.settings import get_settings
 
 log = logging.getLogger("wairo.media")
@@ -72,10 +75,35 @@ def complete_photo(session: Session, photo_id: uuid.UUID, *, obj: StoredObject |
         photo.status, photo.failure_reason = "failed", problem
         log.info("photo %s rejected at completion: %s", photo.id, problem)
         return photo
+    if photo.client_sha256 is not None and not _stored_alone(session, photo):
+        return photo
     photo.status, photo.size_bytes = "uploaded", obj.size
     photo.jobs_enqueued_at = datetime.now(UTC)
     enqueue_job(session, "process_photo", {"photoId": str(photo.id)}, dedup_key=f"photo:{photo.id}:process")
     return photo
+
+
+def _stored_alone(session: Session, photo: Photo) -> bool:
+    """Store the photo (`uploaded`) unless the project already stores the same file: two uploads of
+    it that raced past their upload URLs' check (api/media/service.py `_same_file`) meet here, and
+    `uq_photos_client_sha256` lets one through. The other fails `duplicate_photo` (False)."""
+    try:
+        with session.begin_nested():
+            session.execute(update(Photo).where(Photo.id == photo.id).values(status="uploaded"))
+    except IntegrityError as exc:
+        if not isinstance(exc.orig, UniqueViolation) or exc.orig.diag.constraint_name != UNIQUE_FILE_INDEX:
+            raise
+        stored = session.scalar(
+            select(Photo.id).where(
+                Photo.project_id == photo.project_id,
+                Photo.client_sha256 == photo.client_sha256,
+                Photo.status.in_(STORED_STATUSES),
+            )
+        )
+        photo.status, photo.failure_reason = "failed", f"duplicate_photo: the project stores it as {stored}"
+        log.info("photo %s rejected at completion: a duplicate of %s", photo.id, stored)
+        return False
+    return True
 
 
 def complete_selfie(

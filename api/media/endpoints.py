@@ -39,6 +39,7 @@ from api.media.schemas import (
     PhotoListItem,
     PhotoOut,
     PhotoStateOut,
+    PhotoUpdate,
     PhotoUploadIn,
     PhotoUploadOut,
     ProfilePictureOut,
@@ -162,6 +163,8 @@ def start_resumable_upload(
         object_key=upload.object_key,
         part_size_bytes=upload.part_size_bytes,
         expires_at=upload.expires_at,
+        status_url=service.status_url(upload.photo_id),
+        headers=resumable.PART_HEADERS,
     )
 
 
@@ -221,11 +224,24 @@ def retry_photo(
     return PhotoStateOut(photo_id=photo.id, status=photo.status)
 
 
-@router.get("/v1/photos/{photoId}")
+@router.get(service.PHOTO_PATH)
 def get_photo(
     photo_id: Annotated[uuid.UUID, Path(alias="photoId")], staff: MediaStaff, session: SessionDep
 ) -> PhotoOut:
     return service.photo_out(staff_photo(session, staff, photo_id))
+
+
+@router.patch(service.PHOTO_PATH)
+def update_photo(
+    photo_id: Annotated[uuid.UUID, Path(alias="photoId")],
+    body: PhotoUpdate,
+    staff: MediaStaff,
+    session: SessionDep,
+) -> PhotoOut:
+    """Title, tags (the list replaces the stored one) and visibility: a hidden photo is kept, and
+    shown to the staff only."""
+    photo = service.update_photo(staff_photo(session, staff, photo_id, lock=True), body)
+    return service.photo_out(photo)
 
 
 @router.get("/v1/selfie")

@@ -21,6 +21,8 @@ from api.settings import get_settings
 PART_SIZE_BYTES = 8 * 1024 * 1024
 MAX_PARTS = 10_000
 SESSION_TTL = timedelta(hours=24)
+# What each part's PUT must send: its URL (`part_url`) is signed for the Host alone.
+PART_HEADERS: dict[str, str] = {}
 
 
 def start(session: Session, photographer: Photographer, body: ResumableIn) -> UploadSession:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
-from api.core.schemas import CamelModel, StrictCamelModel
+from api.core.schemas import CamelModel, PatchModel, StrictCamelModel
+from api.models.photos import Visibility
 from api.settings import get_settings
 
 # HEIC would need pillow-heif in the worker; it is not installed, so it is not accepted.
@@ -25,6 +27,41 @@ def _declared_size(value: int | None) -> int | None:
     return value
 
 
+MAX_TAGS = 20
+_TAG = re.compile(r"[\w-]{1,32}")  # letters (any script), digits, `_` and `-`
+
+
+def _title(value: str) -> str | None:
+    return value or None  # an empty title clears it
+
+
+def _tag(value: str) -> str:
+    tag = value.strip().lower()
+    if not _TAG.fullmatch(tag):
+        raise ValueError("a tag is 1 to 32 letters, digits, '-' or '_'")
+    return tag
+
+
+def _distinct_tags(values: list[str]) -> list[str]:
+    tags = list(dict.fromkeys(values))  # duplicates collapsed, first order kept
+    if len(tags) > MAX_TAGS:
+        raise ValueError(f"at most {MAX_TAGS} distinct tags")
+    return tags
+
+
+# Trimmed, at most 200 characters; "" clears the title.
+Title = (
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_title)] | None
+)
+# Short lower-case labels, normalised (stripped, lower-cased, duplicates collapsed).
+Tags = Annotated[
+    list[Annotated[str, StringConstraints(max_length=200), AfterValidator(_tag)]],
+    Field(max_length=200),
+    AfterValidator(_distinct_tags),
+]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
 class FileIn(StrictCamelModel):
     """What a client may declare about the file it is about to upload (validated, then bound)."""
 
@@ -36,7 +73,30 @@ class FileIn(StrictCamelModel):
 
 
 class PhotoUploadIn(FileIn):
+    """An upload URL's body: the file, the project, the photo's metadata, and the client's SHA-256 of
+    the file (64 lower-case hex characters): the same file again in the project is refused (409
+    `duplicate_photo`) once stored, or replaces the earlier upload that never completed."""
+
     project_id: uuid.UUID
+    title: Title = None
+    tags: Tags = Field(default_factory=list)
+    client_sha256: Sha256 | None = None
+
+
+class PhotoUpdate(PatchModel):
+    """`PATCH /v1/photos/{photoId}`: at least one field; `tags` replaces the stored list."""
+
+    not_null = frozenset({"tags", "visibility"})
+
+    title: Title = None
+    tags: Tags | None = None
+    visibility: Visibility | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of title, tags, visibility")
+        return self
 
 
 class PhotoUploadOut(CamelModel):
@@ -44,6 +104,8 @@ class PhotoUploadOut(CamelModel):
     upload_url: str
     key: str
     expires_in_seconds: int
+    status_url: str  # the photo's status (GET, the media API's path)
+    headers: dict[str, str]  # what the PUT must send: the headers the URL is signed for
 
 
 class SelfieUploadOut(CamelModel):
@@ -91,6 +153,9 @@ class PhotoOut(CamelModel):
     size_bytes: int | None
     variants: list[VariantOut]
     face_count: int | None
+    title: str | None
+    tags: list[str]
+    visibility: Visibility
     created_at: datetime
 
 
@@ -104,6 +169,9 @@ class PhotoListItem(CamelModel):
     taken_at: datetime | None
     thumbnail_url: str | None
     full_url: str | None
+    title: str | None
+    tags: list[str]
+    visibility: Visibility
     created_at: datetime
 
 
@@ -132,6 +200,8 @@ class ResumableOut(CamelModel):
     object_key: str
     part_size_bytes: int
     expires_at: datetime
+    status_url: str
+    headers: dict[str, str]  # what each part's PUT must send (its URL signs none: {})
 
 
 class PartUrlOut(CamelModel):

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    ColumnElement,
     Select,
     String,
     and_,
@@ -39,6 +40,7 @@ from api.media.schemas import (
     FileIn,
     PhotoListItem,
     PhotoOut,
+    PhotoUpdate,
     PhotoUploadIn,
     PhotoUploadOut,
     ProfilePictureOut,
@@ -46,6 +48,7 @@ from api.media.schemas import (
     VariantOut,
 )
 from api.models import Operator, Photo, Photographer, Project, ProjectMember, Selfie, User
+from api.models.photos import STORED_STATUSES
 from api.projects.lifecycle import PHOTOGRAPHER_STATUSES, UPLOAD_STATUSES, require_uploads_open
 from api.provisioning import Provisioner
 from api.settings import get_settings
@@ -61,6 +64,8 @@ from wairo_contracts.keys import (
 LISTED_STATUSES = ("uploaded", "processing", "ready", "failed")
 # An attendee keeps up to this many selfies (angles, glasses on and off); matching uses the nearest.
 MAX_KEPT_SELFIES = 3
+# What an upload of the same file (the same client hash) replaces: uploads that never got stored.
+REPLACED_STATUSES = ("pending_upload", "failed")
 
 
 def photo_keys(photo: Photo) -> list[str]:
@@ -78,6 +83,12 @@ def _rate_limit(account_id: uuid.UUID) -> None:
         )
 
 
+def _uploads_open() -> ColumnElement[bool]:
+    """SQL: the row's project (`Project` in the query) takes uploads."""
+    # `= ANY(array)`, not IN: an IN list would be rendered into the SQL again at each execution.
+    return Project.status == any_(literal(sorted(UPLOAD_STATUSES), ARRAY(String)))
+
+
 def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
     """One statement that inserts a photo's pending row when the photographer may upload to the
     project and the quota allows it, and answers what a refusal needs: the project's status,
@@ -91,8 +102,7 @@ def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
     photographer_id = bindparam("photographer_id", type_=Photo.photographer_id.type)
     size = bindparam("size_bytes", type_=Photo.size_bytes.type)
     assigned = assigned_to(photographer_id)
-    # `= ANY(array)`, not IN: an IN list would be rendered into the SQL again at each execution.
-    uploads_open = Project.status == any_(literal(sorted(UPLOAD_STATUSES), ARRAY(String)))
+    uploads_open = _uploads_open()
     reserve = (
         update(Project)
         .where(
@@ -121,6 +131,9 @@ def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
         bindparam("content_type", type_=Photo.content_type.type),
         size,
         bindparam("expires_at", type_=Photo.upload_expires_at.type),
+        bindparam("title", type_=Photo.title.type),
+        bindparam("tags", type_=Photo.tags.type),
+        bindparam("client_sha256", type_=Photo.client_sha256.type),
     ).where(
         Project.id == project_id,
         uploads_open,
@@ -128,7 +141,7 @@ def _photo_upload_statement() -> Select[str, str, str | None, bool, bool]:
         or_(Project.quota_used_photos.is_(None), exists(select(reserve.c.id))),
     )
     columns = ["id", "project_id", "photographer_id", "status", "original_key", "file_name"]
-    columns += ["content_type", "size_bytes", "upload_expires_at"]
+    columns += ["content_type", "size_bytes", "upload_expires_at", "title", "tags", "client_sha256"]
     inserted = insert(Photo).from_select(columns, row).returning(Photo.id).cte("inserted")
     return select(
         Project.status,
@@ -152,13 +165,58 @@ def _quota_refusal(session: Session, project_id: uuid.UUID) -> Conflict:
     return Conflict("The project's storage quota is used up.", code="storage_quota")
 
 
+# The media API's photo status route (`GET`; `PATCH` edits the metadata): upload URLs point at it.
+PHOTO_PATH = "/v1/photos/{photoId}"
+
+
+def status_url(photo_id: uuid.UUID) -> str:
+    return PHOTO_PATH.format(photoId=photo_id)
+
+
+def put_headers(content_type: str) -> dict[str, str]:
+    """The headers a presigned PUT must carry: those it is signed for besides Host
+    (api/core/presign.py binds the Content-Type)."""
+    return {"Content-Type": content_type}
+
+
+def _same_file(session: Session, photographer_id: uuid.UUID, body: PhotoUploadIn) -> None:
+    """The client's hash given: 409 `duplicate_photo` (with the stored photo's id) when the project
+    already stores that file; an earlier upload of it that never got stored (pending or failed) is
+    deleted as a photo deletion does it, so the new upload replaces it. Nothing is read unless the
+    photographer may upload to the project (the insert then refuses with what applies)."""
+    same = session.scalars(
+        select(Photo)
+        .join(Project, Project.id == Photo.project_id)
+        .where(
+            Photo.project_id == body.project_id,
+            Photo.client_sha256 == body.client_sha256,
+            Photo.status.in_((*STORED_STATUSES, *REPLACED_STATUSES)),
+            _uploads_open(),
+            assigned_to(photographer_id),
+        )
+        .with_for_update(of=Photo)  # an upload completing meanwhile is seen as it commits
+    ).all()
+    stored = next((photo for photo in same if photo.status in STORED_STATUSES), None)
+    if stored is not None:
+        raise Conflict(
+            "This file is already stored in the project.",
+            code="duplicate_photo",
+            details={"photoId": str(stored.id)},
+        )
+    for photo in same:
+        delete_photo(session, photo)
+
+
 def photo_upload_url(
     session: Session, photographer_id: uuid.UUID, body: PhotoUploadIn, provisioner: Provisioner
 ) -> PhotoUploadOut:
     """The pending photo and its presigned PUT. Refusals, first that applies: 404 (not assigned, or
-    a project photographers do not see), 409 `project_closed`, `project_not_ready`, `photo_quota` /
+    a project photographers do not see), 409 `duplicate_photo` (see `_same_file`: one more round
+    trip, only with a hash), `project_closed`, `project_not_ready`, `photo_quota` /
     `storage_quota`, then 429. A refusal after the insert rolls it back with the request."""
     settings = get_settings()
+    if body.client_sha256 is not None:
+        _same_file(session, photographer_id, body)
     photo_id = uuid.uuid4()
     key = photo_key(body.project_id, photo_id)
     found = session.execute(  # through the session: pending changes are flushed first
@@ -172,6 +230,9 @@ def photo_upload_url(
             "content_type": body.content_type,
             "size_bytes": body.size_bytes,
             "expires_at": datetime.now(UTC) + timedelta(seconds=settings.upload_url_ttl_s),
+            "title": body.title,
+            "tags": body.tags,
+            "client_sha256": body.client_sha256,
         },
     ).one_or_none()
     if found is None or not found.assigned or found.status not in PHOTOGRAPHER_STATUSES:
@@ -187,7 +248,12 @@ def photo_upload_url(
     _rate_limit(photographer_id)
     url = presign_put(key, body.content_type, bucket=found.bucket or default_bucket())
     return PhotoUploadOut(
-        photo_id=photo_id, upload_url=url, key=key, expires_in_seconds=settings.upload_url_ttl_s
+        photo_id=photo_id,
+        upload_url=url,
+        key=key,
+        expires_in_seconds=settings.upload_url_ttl_s,
+        status_url=status_url(photo_id),
+        headers=put_headers(body.content_type),
     )
 
 
@@ -318,8 +384,18 @@ def photo_out(photo: Photo) -> PhotoOut:
         size_bytes=photo.size_bytes,
         variants=variants,
         face_count=photo.face_count,
+        title=photo.title,
+        tags=photo.tags,
+        visibility=photo.visibility,
         created_at=photo.created_at,
     )
+
+
+def update_photo(photo: Photo, body: PhotoUpdate) -> Photo:
+    """The metadata the body sets (the caller holds the photo's row lock)."""
+    for name, value in body.changes().items():
+        setattr(photo, name, value)
+    return photo
 
 
 def retry_photo(session: Session, photo: Photo) -> Photo:
@@ -388,6 +464,9 @@ def list_photos(
                 taken_at=photo.taken_at,
                 thumbnail_url=presign_get(thumb, bucket=bucket) if ready and thumb else None,
                 full_url=presign_get(photo.original_key, bucket=bucket) if ready else None,
+                title=photo.title,
+                tags=photo.tags,
+                visibility=photo.visibility,
                 created_at=photo.created_at,
             )
         )
@@ -409,7 +488,7 @@ def delete_photo(session: Session, photo: Photo) -> None:
 
 def view_url(session: Session, photo: Photo, variant: str) -> str:
     if variant == "original":
-        if photo.status not in ("uploaded", "processing", "ready"):
+        if photo.status not in STORED_STATUSES:
             raise Conflict("The original is not in storage.", code="variant_not_ready")
         return presign_get(photo.original_key, bucket=photo_bucket(session, photo))
     key = photo.variants.get(variant)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
@@ -21,7 +21,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.models.base import Base, created_at, updated_at, uuid_pk
@@ -31,6 +31,13 @@ PHOTO_STATUSES = ("pending_upload", "uploaded", "processing", "ready", "failed",
 # Photos that hold (or will hold) storage and count against their project's quota (the database's
 # triggers count them into `projects.quota_used_*`: migration 0006_upload_quota).
 QUOTA_STATUSES = ("pending_upload", "uploaded", "processing", "ready")
+# Photos whose original is in storage: one per client SHA-256 in a project (UNIQUE_FILE_INDEX).
+STORED_STATUSES = ("uploaded", "processing", "ready")
+UNIQUE_FILE_INDEX = "uq_photos_client_sha256"
+# `hidden`: kept, shown to staff only (attendees' lists, matches, purchases, new shares never see it).
+Visibility = Literal["visible", "hidden"]
+VISIBILITIES: tuple[Visibility, ...] = get_args(Visibility)
+VISIBLE: Visibility = "visible"
 SELFIE_STATUSES = ("pending_upload", "uploaded", "processing", "approved", "rejected", "expired")
 TAG_SOURCES = ("auto", "confirmed")
 REPORT_TYPES = ("incorrect_tag", "missing_tag")
@@ -98,6 +105,14 @@ class Photo(Base):
         CheckConstraint("height IS NULL OR height > 0", name="height"),
         Index("ix_photos_project_id_status", "project_id", "status"),
         Index("ix_photos_project_id_taken_at", "project_id", "taken_at"),
+        CheckConstraint(_in("visibility", VISIBILITIES), name="visibility"),
+        Index(
+            UNIQUE_FILE_INDEX,
+            "project_id",
+            "client_sha256",
+            unique=True,
+            postgresql_where=text(f"client_sha256 IS NOT NULL AND {_in('status', STORED_STATUSES)}"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -122,10 +137,18 @@ class Photo(Base):
     jobs_enqueued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # When the photo last entered `processing` (the reconciler re-queues photos stuck there).
     processing_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    title: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(32)), server_default=text("'{}'"))
+    visibility: Mapped[str] = mapped_column(String(8), server_default=VISIBLE)
+    # What the uploading client says the original's SHA-256 is (hex); the pipeline checks it.
+    client_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
 
+# What attendees may see of a project's photos: hidden ones are kept for the staff (and for what a
+# buyer already bought), never listed, matched, sold or shared anew.
+photo_shown = Photo.visibility == VISIBLE
 # A photo's place in the lists: when it was taken, or uploaded when undated (newest first).
 photo_sort_at = func.coalesce(Photo.taken_at, Photo.created_at)
 # Each project's ready photos in list order: a list page reads one index range per project.

@@ -4,6 +4,7 @@ re-delivered job resumes where the last one stopped. Bytes come from storage, ne
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ class StorageIncomplete(RuntimeError):
     """Storage answered but did not do all of it (some deletes refused): retried like an outage."""
 
 
+class ChecksumMismatch(ValueError):
+    """The stored original is not the file the client hashed (its `clientSha256`)."""
+
+
 def read_object(bucket: str, key: str) -> bytes:
     body: bytes = s3().get_object(Bucket=bucket, Key=key)["Body"].read()
     return body
@@ -51,6 +56,7 @@ class PhotoJob:
     timezone: str
     watermark_text: str
     has_metadata: bool
+    client_sha256: str | None = None
     variants: dict[str, str] = field(default_factory=dict)
     has_faces: bool = False
     metadata: tuple[dict[str, Any], datetime | None] | None = None  # (exif, taken_at)
@@ -59,9 +65,13 @@ class PhotoJob:
     _upright: Image.Image | None = None
 
     def data(self) -> bytes:
-        """The original's bytes (read from storage once per run)."""
+        """The original's bytes (read from storage once per run), checked against the client's
+        SHA-256 when it gave one, before any step uses them."""
         if self._data is None:
-            self._data = read_object(self.bucket, self.original_key)
+            data = read_object(self.bucket, self.original_key)
+            if self.client_sha256 is not None and hashlib.sha256(data).hexdigest() != self.client_sha256:
+                raise ChecksumMismatch(f"the stored original's SHA-256 is not {self.client_sha256}")
+            self._data = data
         return self._data
 
     def upright(self) -> Image.Image:
@@ -94,6 +104,7 @@ def start_photo(photo_id: uuid.UUID) -> PhotoJob | None:
             timezone=project.timezone,
             watermark_text=f"© {operator.company_name or operator.name}",
             has_metadata=photo.exif is not None,
+            client_sha256=photo.client_sha256,
             variants=dict(photo.variants),
             has_faces=photo.face_count is not None,
         )
@@ -227,10 +238,15 @@ def finish_photo(job: PhotoJob, result: AnalyzeResult | None) -> None:
 
 def run_photo_steps(job: PhotoJob) -> None:
     """Metadata, thumbnails and watermark, recorded in one transaction; then the faces and `ready`
-    in a second."""
-    extract_metadata(job)
-    generate_thumbnails(job)
-    generate_watermark(job)
+    in a second. An original that is not the file the client hashed fails the photo
+    (`checksum_mismatch`) before anything is made from it."""
+    try:
+        extract_metadata(job)
+        generate_thumbnails(job)
+        generate_watermark(job)
+    except ChecksumMismatch as exc:
+        fail_photo(job.id, f"checksum_mismatch: {exc}")
+        return
     if record_progress(job):
         finish_photo(job, detect_faces(job))
 

@@ -47,6 +47,7 @@ from api.models import (
     StripeEvent,
     User,
 )
+from api.models.photos import photo_shown
 from api.projects.lifecycle import require_participant
 from api.purchases import gateway, quote
 from api.purchases.schemas import CreatePurchase
@@ -70,10 +71,10 @@ def create_purchase(session: Session, user: User, data: CreatePurchase) -> Creat
     require_member(session, user.id, data.project_id)
     project = require_participant(session.get(Project, data.project_id), "buy")
     ready = select(Photo.id, Photo.file_name).where(
-        Photo.id.in_(data.photo_ids), Photo.project_id == project.id, Photo.status == "ready"
+        Photo.id.in_(data.photo_ids), Photo.project_id == project.id, Photo.status == "ready", photo_shown
     )
     names = {photo_id: name for photo_id, name in session.execute(ready)}
-    if len(names) != len(data.photo_ids):
+    if len(names) != len(data.photo_ids):  # deleted, hidden by the staff, not ready, elsewhere
         raise Unprocessable("Every photo must be a ready photo of this project.", code="photo_not_available")
     count = len(data.photo_ids)
     unit = quote.unit_price_cents(session, project)

@@ -34,9 +34,10 @@ def test_photo_upload_url_presigns_a_put_bound_to_the_content_type(
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert set(body) == {"photoId", "uploadUrl", "key", "expiresInSeconds"}
+    assert set(body) == {"photoId", "uploadUrl", "key", "expiresInSeconds", "statusUrl", "headers"}
     assert body["key"] == f"photos/{t.project.id}/{body['photoId']}/original.jpg"
     assert body["expiresInSeconds"] == 600
+    assert body["headers"] == {"Content-Type": "image/png"}
     photo = db.get(Photo, uuid.UUID(body["photoId"]))
     assert photo is not None and photo.status == "pending_upload" and photo.content_type == "image/png"
     assert timedelta(seconds=590) < photo.upload_expires_at - datetime.now(UTC) <= timedelta(seconds=600)
@@ -255,13 +256,15 @@ def test_resumable_upload_round_trip(media: TestClient, build: Factory, db: Sess
     started = media.post("/v1/uploads:resumable", json=start_body, headers=bearer(t.photographer_token))
     assert started.status_code == 201, started.text
     session = started.json()
-    assert set(session) == {"sessionId", "objectKey", "partSizeBytes", "expiresAt"}
+    assert set(session) == {"sessionId", "objectKey", "partSizeBytes", "expiresAt", "statusUrl", "headers"}
     assert session["objectKey"] == f"photos/{t.project.id}/{photo_id}/original.jpg"
+    assert session["statusUrl"] == f"/v1/photos/{photo_id}" and session["headers"] == {}
     sid = session["sessionId"]
     assert_error(media.post(f"/v1/uploads/{sid}/parts/2", headers=bearer(t.photographer_token)), 422)
     assert_error(media.post(f"/v1/uploads/{sid}/parts/1", headers=bearer(other.photographer_token)), 404)
     part = media.post(f"/v1/uploads/{sid}/parts/1", headers=bearer(t.photographer_token)).json()
     assert part["partNumber"] == 1
+    assert "X-Amz-SignedHeaders=host&" in part["url"]  # the part's PUT carries no signed header
     uploaded = put(part["url"], data, "image/jpeg")
     assert uploaded.status_code == 200
     assert_error(

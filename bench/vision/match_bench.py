@@ -344,13 +344,16 @@ def run_match_bench(
             if members:
                 per = max(1, queries // len(members))
                 groups[name] = [(p, _queries(p, per, rng)) for p in members]
-        strict = {**matching.HNSW_SETTINGS, "hnsw.iterative_scan": "strict_order"}
+        chosen = matching.HNSW_SETTINGS
+        variants = {
+            f"HNSW relaxed ef {chosen['hnsw.ef_search']}": chosen,
+            "HNSW relaxed ef 400": {**chosen, "hnsw.ef_search": "400"},
+            f"HNSW strict ef {chosen['hnsw.ef_search']}": {**chosen, "hnsw.iterative_scan": "strict_order"},
+        }
         methods: dict[str, Callable[..., Any]] = {
             CHOSEN: matching.face_candidates,
             "exact (btree)": matching.exact_candidates,
-            "HNSW relaxed_order": matching.hnsw_candidates,
-            "HNSW strict_order": partial(matching.hnsw_candidates, settings=strict),
-        }
+        } | {name: partial(matching.hnsw_candidates, settings=v) for name, v in variants.items()}
         for cases in groups.values():  # warm the caches
             _time_search(engine, matching.face_candidates, [(p, qs[:5]) for p, qs in cases], model)
         for method, search in methods.items():

@@ -57,6 +57,9 @@ class Settings(BaseSettings):
 
     # Vision service (Ray Serve).
     vision_url: str = "http://127.0.0.1:8000"
+    # A project's re-match sends its faces in requests of about this many (whole photos each): the
+    # worker holds one chunk, the service one request (20 000 128-d faces: ~10 MB of float32).
+    rematch_chunk_faces: int = Field(default=20_000, ge=1)
 
     # Auth.
     jwt_secret: str = DEV_JWT_SECRET

@@ -14,17 +14,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, exists, func, select, text, true, update
+from sqlalchemy import and_, case, exists, func, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from api.consent.service import lock_live_consents
 from api.models import Consent, Face, Photo, PhotoTag, ProjectMember, Selfie
+from api.settings import get_settings
 from wairo_contracts.faces import face_model
 from wairo_contracts.matching import Tag, assign_tags
 from wairo_contracts.matrix import to_matrix
@@ -75,6 +78,134 @@ def _upsert_auto_tag(session: Session, user_id: Any, photo_id: Any, face_id: Any
     )
 
 
+# The face search (measured with `python -m bench.vision --match-faces 1000000`, README's
+# benchmarks): a project with at most this many faces of the model is searched exactly, every one
+# of its faces through ix_faces_project_id_model; a larger one through the HNSW index.
+EXACT_SEARCH_MAX_FACES = 20_000
+# The HNSW search's first LIMIT: above the faces most people have in one project; each time it is
+# reached the search runs again with HNSW_LIMIT_GROWTH times the limit.
+HNSW_FIRST_LIMIT = 100
+HNSW_LIMIT_GROWTH = 4
+# The search's settings, for its transaction only (pgvector 0.8 iterative index scans): relaxed
+# order (the distance is filtered after the LIMIT, so the order within it does not matter); the
+# candidate list of each step; the index tuples one scan may visit before it gives up.
+HNSW_SETTINGS = {
+    "hnsw.iterative_scan": "relaxed_order",
+    "hnsw.ef_search": "100",
+    "hnsw.max_scan_tuples": "50000",
+}
+
+Candidate = tuple[uuid.UUID, uuid.UUID, Any]  # (face, photo, embedding)
+FaceRow = Row[uuid.UUID, uuid.UUID, Any]
+
+
+def _project_faces(project_id: uuid.UUID, model: str) -> list[Any]:
+    return [Face.project_id == project_id, Face.model == model]
+
+
+def exact_candidates(
+    session: Session, project_id: uuid.UUID, model: str, column: str, vector: Any, threshold: float
+) -> list[Candidate]:
+    """Every face of the project's ready photos within ``threshold``: the project's faces read
+    through the btree on (project_id, model), each distance computed. Complete by construction."""
+    face_vec = getattr(Face, column)
+    rows = session.execute(
+        select(Face.id, Face.photo_id, face_vec)
+        .join(Photo, Photo.id == Face.photo_id)
+        .where(
+            *_project_faces(project_id, model),
+            face_vec.is_not(None),
+            Photo.status == "ready",
+            face_vec.cosine_distance(vector) <= threshold,
+        )
+    )
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def hnsw_candidates(
+    session: Session,
+    project_id: uuid.UUID,
+    model: str,
+    column: str,
+    vector: Any,
+    threshold: float,
+    settings: Mapping[str, str] = HNSW_SETTINGS,
+) -> list[Candidate] | None:
+    """The same faces as `exact_candidates`, through the HNSW index: the project's nearest
+    faces in a materialised CTE (`ORDER BY distance LIMIT n`, an iterative index scan filtered by
+    project and model), the threshold applied outside it. Completeness: when all n are within the
+    threshold the limit may have cut the person's faces, so the search runs again with a limit
+    HNSW_LIMIT_GROWTH times larger, until one of the n is beyond the threshold (everything nearer
+    than that face was then returned, up to the index's approximation, which the benchmark
+    measures: recall against the exact search). None when the scan stopped before n faces
+    (hnsw.max_scan_tuples visited: the project is too rare among the index's faces), for the
+    caller to search exactly."""
+    for name, value in settings.items():
+        session.execute(select(func.set_config(name, value, True)))  # SET LOCAL
+    face_vec = getattr(Face, column)
+    distance = face_vec.cosine_distance(vector).label("distance")
+    limit = HNSW_FIRST_LIMIT
+    while True:
+        nearest = (
+            select(Face.id, Face.photo_id, face_vec.label("embedding"), distance)
+            .where(*_project_faces(project_id, model), face_vec.is_not(None))
+            .order_by(distance)
+            .limit(limit)
+            .cte("nearest")
+            .prefix_with("MATERIALIZED")
+        )
+        within = nearest.c.distance <= threshold
+        rows = session.execute(
+            select(
+                nearest.c.id,
+                nearest.c.photo_id,
+                case((and_(within, Photo.status == "ready"), nearest.c.embedding)),
+                within,
+            ).join(Photo, Photo.id == nearest.c.photo_id)
+        ).all()
+        if len(rows) < limit:
+            return None
+        if sum(1 for r in rows if r[3]) < limit:
+            return [(r[0], r[1], r[2]) for r in rows if r[2] is not None]
+        limit *= HNSW_LIMIT_GROWTH
+
+
+# The planner's statistics of `faces` (ANALYZE, run by autovacuum after a load): a project among
+# the most common values of project_id, with its share of the rows. Fewer faces than the commonest
+# projects have: not listed, NULL.
+_ESTIMATED_FACES = text(
+    """
+    SELECT f.freq * c.reltuples
+    FROM pg_stats s
+    CROSS JOIN LATERAL unnest(s.most_common_vals::text::uuid[], s.most_common_freqs) AS f(project_id, freq)
+    JOIN pg_class c ON c.oid = 'faces'::regclass
+    WHERE s.schemaname = current_schema() AND s.tablename = 'faces' AND s.attname = 'project_id'
+      AND f.project_id = :project_id
+    """
+)
+
+
+def estimated_faces(session: Session, project_id: uuid.UUID) -> float:
+    """The project's faces (all models) as the planner estimates them, 0 when the statistics do
+    not list it among the commonest projects: a catalogue read, where counting 20 000 index
+    entries costs as much as the search itself."""
+    return float(session.scalar(_ESTIMATED_FACES, {"project_id": project_id}) or 0)
+
+
+def face_candidates(
+    session: Session, project_id: uuid.UUID, model: str, column: str, vector: Any, threshold: float
+) -> list[Candidate]:
+    """The faces of the project's ready photos within ``threshold`` of ``vector`` (the model's
+    faces, in ``column``): exact up to EXACT_SEARCH_MAX_FACES faces in the project, the HNSW index
+    above (and exact again when the index scan gave up). The size is the planner's estimate
+    (`estimated_faces`): a project too new for the statistics is searched exactly, as a small one."""
+    if estimated_faces(session, project_id) > EXACT_SEARCH_MAX_FACES:
+        found = hnsw_candidates(session, project_id, model, column, vector, threshold)
+        if found is not None:
+            return found
+    return exact_candidates(session, project_id, model, column, vector, threshold)
+
+
 def cluster_faces(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> int:
     """Match the user's approved selfies (the nearest of them per face) against the project's faces
     and make the user's auto tags there equal to the result; returns how many tags were written."""
@@ -91,20 +222,9 @@ def cluster_faces(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -
     vectors = [_embedding(s)[1] for s in selfies]
     model = face_model(model_name)
     threshold, margin = model.threshold, model.margin
-    face_vec = getattr(Face, column)
-    candidates: dict[Any, Any] = {}
+    candidates: dict[Any, Candidate] = {}
     for vector in vectors:  # faces near any of the selfies
-        for row in session.execute(
-            select(Face.id, Face.photo_id, face_vec)
-            .join(Photo, Photo.id == Face.photo_id)
-            .where(
-                Face.project_id == project_id,
-                Face.model == model_name,
-                Photo.status == "ready",
-                face_vec.is_not(None),
-                face_vec.cosine_distance(vector) <= threshold,
-            )
-        ):
+        for row in face_candidates(session, project_id, model_name, column, vector, threshold):
             candidates[row[0]] = row
     if not candidates:
         return _keep_only_tags(session, user_id, project_id, [])
@@ -196,48 +316,81 @@ def _member_selfies(session: Session, project_id: uuid.UUID) -> dict[str, list[A
     return by_model
 
 
+def _whole_photos(faces: Iterable[FaceRow], chunk_faces: int) -> Iterator[list[FaceRow]]:
+    """Faces (ordered by photo) in chunks of whole photos, each of at most ``chunk_faces`` faces
+    unless one photo alone has more (it is a chunk of its own)."""
+    chunk: list[FaceRow] = []
+    for _, photo_faces in groupby(faces, key=lambda f: f.photo_id):
+        rows = list(photo_faces)
+        if chunk and len(chunk) + len(rows) > chunk_faces:
+            yield chunk
+            chunk = []
+        chunk.extend(rows)
+    if chunk:
+        yield chunk
+
+
 def _model_tags(
-    session: Session, project_id: uuid.UUID, model: str, members: list[Any], match: Matcher
+    session: Session, project_id: uuid.UUID, model: str, members: list[Any], match: Matcher, chunk_faces: int
 ) -> tuple[int, dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, float]]]:
-    """(faces compared, {(user, photo): (face, distance)}) for one model's members and faces."""
+    """(faces compared, {(user, photo): (face, distance)}) for one model's members and faces.
+
+    The faces are streamed (a server-side cursor) and sent in chunks of whole photos, one request
+    to the vision service per chunk, so memory stays bounded by a chunk. The merged tags are those
+    of one request with every face (distances equal up to float32 rounding of the matrix product):
+    each of wairo_contracts.matching's rules looks at one photo (one tag per user per photo) or one
+    face (the margin between members on a face), and a chunk holds all of a photo's faces against
+    every member; the candidate pairs of a photo are ranked the same within its chunk (by
+    distance, then member, then face order, which the chunk keeps).
+    No (user, photo) key comes from two chunks."""
     dim = len(members[0][1])
     face_vec = Face.embedding_128 if dim == 128 else Face.embedding_512
+    users = [str(m[0]) for m in members]
+    user_embeddings = to_matrix([m[1] for m in members], dim)
     faces = session.execute(
         select(Face.id, Face.photo_id, face_vec)
         .join(Photo, Photo.id == Face.photo_id)
         .where(
             Face.project_id == project_id, Face.model == model, Photo.status == "ready", face_vec.is_not(None)
         )
-        .order_by(Face.photo_id, Face.id)
-    ).all()
-    if not faces:
-        return 0, {}
-    response = match(
-        MatchRequest(
-            model=model,
-            users=[str(m[0]) for m in members],
-            user_embeddings=to_matrix([m[1] for m in members], dim),
-            faces=[str(f[0]) for f in faces],
-            photos=[str(f[1]) for f in faces],
-            face_embeddings=to_matrix([f[2] for f in faces], dim),
-        )
+        .order_by(Face.photo_id, Face.id),
+        execution_options={"yield_per": min(chunk_faces, 5000)},
     )
-    return len(faces), {
-        (uuid.UUID(t.user), uuid.UUID(t.photo)): (uuid.UUID(t.face), t.distance) for t in response.tags
-    }
+    compared = 0
+    tags: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, float]] = {}
+    for chunk in _whole_photos(faces, chunk_faces):
+        response = match(
+            MatchRequest(
+                model=model,
+                users=users,
+                user_embeddings=user_embeddings,
+                faces=[str(f[0]) for f in chunk],
+                photos=[str(f[1]) for f in chunk],
+                face_embeddings=to_matrix([f[2] for f in chunk], dim),
+            )
+        )
+        compared += len(chunk)
+        tags.update(
+            ((uuid.UUID(t.user), uuid.UUID(t.photo)), (uuid.UUID(t.face), t.distance)) for t in response.tags
+        )
+    return compared, tags
 
 
-def rematch_project(session: Session, project_id: uuid.UUID, match: Matcher) -> RematchSummary:
+def rematch_project(
+    session: Session, project_id: uuid.UUID, match: Matcher, chunk_faces: int | None = None
+) -> RematchSummary:
     """Recompute every auto tag of the project and make the stored ones equal to the result:
     new ones inserted, moved ones updated, vanished ones soft-deleted. Confirmed tags stay (and a
     user already confirmed on a photo gets no auto tag there). A user whose consent was revoked
-    during the computation gets no tag (see `lock_live_consents`)."""
+    during the computation gets no tag (see `lock_live_consents`). Faces go to the vision service
+    in chunks of about ``chunk_faces`` (default: the `rematch_chunk_faces` setting) of whole photos."""
     _lock_matching(session, project_id)
+    chunk = chunk_faces or get_settings().rematch_chunk_faces
     members, faces = 0, 0
     wanted: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, float]] = {}
     for model, rows in _member_selfies(session, project_id).items():
         members += len({row[0] for row in rows})
-        compared, tags = _model_tags(session, project_id, model, rows, match)
+        compared, tags = _model_tags(session, project_id, model, rows, match, chunk)
         faces += compared
         wanted.update(tags)
     # The write phase: consents re-checked and locked now (the vision call above may be long, and

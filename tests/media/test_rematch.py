@@ -269,3 +269,58 @@ def test_revocation_racing_matching_leaves_no_live_auto_tag(
         delete(OutboxMessage).where(OutboxMessage.payload["keys"][0].astext.like(f"selfies/{user_id}/%"))
     )
     committed.commit()
+
+
+def test_a_rematch_in_chunks_of_whole_photos_gives_the_tags_of_one_request(
+    build: Factory, db: Session
+) -> None:
+    """Three members, two of them near the same faces (the margin rule decides between them),
+    photos of 1 to 4 faces: chunks of 3 faces need several requests, never split a photo (the one
+    of 4 faces goes alone), and end in exactly the tags one request gives."""
+    t = build.tenant()
+    ana_face, ben_face, cy_face = _unit(), _unit(), _unit()
+    ana, ben = _guest(build, t.project, ana_face), _guest(build, t.project, ana_face + 0.02)
+    cy = _guest(build, t.project, cy_face)
+    layouts = [
+        [ana_face + 0.01, _unit()],
+        [ana_face + 0.015, ben_face, cy_face + 0.01, _unit()],
+        [cy_face],
+        [_unit(), ana_face + 0.012, cy_face + 0.02],
+        [ana_face + 0.03],
+        [_unit(), _unit()],
+    ]
+    photos = [_photo(build, t.project, faces) for faces in layouts]
+    db.flush()
+
+    def tags() -> dict[tuple[uuid.UUID, uuid.UUID, uuid.UUID | None], float | None]:
+        rows = db.execute(
+            select(PhotoTag.user_id, PhotoTag.photo_id, PhotoTag.face_id, PhotoTag.distance)
+            .join(Photo, Photo.id == PhotoTag.photo_id)
+            .where(Photo.project_id == t.project.id, PhotoTag.deleted_at.is_(None))
+        )
+        return {(r.user_id, r.photo_id, r.face_id): r.distance for r in rows}
+
+    chunked: list[MatchRequest] = []
+    summary = rematch_project(db, t.project.id, _matcher(chunked), chunk_faces=3)
+    in_chunks = tags()
+    one: list[MatchRequest] = []
+    again = rematch_project(db, t.project.id, _matcher(one), chunk_faces=1000)
+
+    # The photo of 4 faces alone, the other 9 faces in chunks of at most 3: 4 requests or more.
+    assert len(one) == 1 and len(chunked) >= 4
+    assert all(len(r.faces) <= 3 or len(set(r.photos)) == 1 for r in chunked)
+    assert sum(len(r.faces) for r in chunked) == len(one[0].faces) == summary.faces == 13
+    faces_of = {
+        p.id: {str(f) for f in db.scalars(select(Face.id).where(Face.photo_id == p.id))} for p in photos
+    }
+    for request in chunked:
+        for photo in set(request.photos):
+            assert {f for f, p in zip(request.faces, request.photos, strict=True) if p == photo} == faces_of[
+                uuid.UUID(photo)
+            ]
+    assert (again.added, again.moved, again.removed) == (0, 0, 0)
+    # The same tags on the same faces; distances equal up to float32 rounding (BLAS sums a
+    # matrix product of another shape in another order).
+    assert tags() == pytest.approx(in_chunks, abs=1e-6)
+    assert {ana, cy} <= {u for u, *_ in in_chunks}
+    assert ben is not None

@@ -35,7 +35,8 @@ def _title(value: str) -> str | None:
     return value or None  # an empty title clears it
 
 
-def _tag(value: str) -> str:
+def normalise_tag(value: str) -> str:
+    """A tag as stored and searched: stripped, lower-cased; ValueError when it is not a label."""
     tag = value.strip().lower()
     if not _TAG.fullmatch(tag):
         raise ValueError("a tag is 1 to 32 letters, digits, '-' or '_'")
@@ -55,7 +56,7 @@ Title = (
 )
 # Short lower-case labels, normalised (stripped, lower-cased, duplicates collapsed).
 Tags = Annotated[
-    list[Annotated[str, StringConstraints(max_length=200), AfterValidator(_tag)]],
+    list[Annotated[str, StringConstraints(max_length=200), AfterValidator(normalise_tag)]],
     Field(max_length=200),
     AfterValidator(_distinct_tags),
 ]

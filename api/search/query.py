@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from api.media.schemas import normalise_tag
+
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 20
-TAG_PATTERN = re.compile(r"^[a-z0-9_-]{1,32}$")
 _TOKEN = re.compile(r'\s*(?:(?P<name>[a-z]+):)?(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"]+))')
 _BOUND = re.compile(r"^(?P<op>>=|<=|>|<)?(?P<value>[^.<>=]+)$")
 _RANGE = re.compile(r"^(?P<low>[^.]+)\.\.(?P<high>[^.]+)$")
@@ -158,10 +159,7 @@ def _term(name: str | None, value: str, quoted: bool, qualifiers: Collection[str
 
 def _qualifier(name: str, value: str, quoted: bool) -> Term:
     if name == "tag":
-        label = value.strip().lower()
-        if not TAG_PATTERN.match(label):
-            raise ValueError("a tag is 1 to 32 letters, digits, '-' or '_'")
-        return Tag(label)
+        return Tag(normalise_tag(value))
     if name == "album":
         if quoted:
             if not value.strip():

@@ -3,7 +3,9 @@ photos and page through them; every other tenant meets a 404 (rolled-back transa
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.apps.media import create_app
 from api.models import AlbumPhoto, Photo
 from tests.factories import Factory, Tenant, token_for
 from tests.support.http import assert_error, bearer
@@ -243,3 +246,44 @@ def test_openapi_documents_the_staff_album_routes(media: TestClient) -> None:
     body = spec["paths"]["/v1/albums/{albumId}/photos"]["post"]["requestBody"]["content"]["application/json"]
     add = spec["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[-1]]
     assert add["properties"]["photoIds"]["maxItems"] == 500 and add["additionalProperties"] is False
+
+
+def _in_parallel(calls: list[tuple[str, str, dict[str, Any] | None]], token: str) -> list[Any]:
+    """The requests at once, each through its own client on the real session (commits for real)."""
+    start = threading.Barrier(len(calls))
+
+    def one(call: tuple[str, str, dict[str, Any] | None]) -> Any:
+        method, path, body = call
+        with TestClient(create_app(), raise_server_exceptions=False) as client:
+            start.wait()
+            return client.request(method, path, json=body, headers=bearer(token))
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(one, calls))
+
+
+def test_concurrent_changes_keep_positions_and_names_exact(infra: dict[str, str], committed: Session) -> None:
+    build = Factory(committed)
+    t = build.tenant()
+    op, create = t.operator_token, f"/v1/projects/{t.project.id}/albums"
+    names = ["Ceremony", "Reception", "Portraits", "Dinner", "Same", "SAME"]
+    created = _in_parallel([("POST", create, {"name": name}) for name in names], op)
+    assert sorted(r.status_code for r in created) == [201] * 5 + [409], [r.text for r in created]
+    assert [r.json()["error"]["code"] for r in created if r.status_code == 409] == ["album_exists"]
+    assert sorted(r.json()["position"] for r in created if r.status_code == 201) == list(range(5))
+
+    albums = [r.json()["id"] for r in created if r.status_code == 201]
+    moves = [("PATCH", f"/v1/albums/{a}", {"position": (i * 3) % 5}) for i, a in enumerate(albums)]
+    assert all(r.status_code == 200 for r in _in_parallel(moves, op))
+    with TestClient(create_app()) as client:
+        assert [position for _, position in _names(client, op, t.project.id)] == list(range(5))
+
+    photos = [build.uploaded_photo(t) for _ in range(6)]
+    adds = [
+        ("POST", f"/v1/albums/{albums[0]}/photos", {"photoIds": [str(p.id) for p in photos[i : i + 3]]})
+        for i in range(4)
+    ]
+    assert all(r.status_code == 200 for r in _in_parallel(adds, op))
+    rows = committed.scalars(select(AlbumPhoto).where(AlbumPhoto.album_id == uuid.UUID(albums[0]))).all()
+    assert {r.photo_id for r in rows} == {p.id for p in photos}
+    assert sorted(r.position for r in rows) == list(range(6))  # each photo once, one place each

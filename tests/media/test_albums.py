@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +19,9 @@ from api.models import AlbumPhoto, Photo
 from tests.factories import Factory, Tenant, token_for
 from tests.support.http import assert_error, bearer
 from tests.support.openapi import documented_response
+
+# A request: method, path, JSON body.
+Call = tuple[str, str, dict[str, Any] | None]
 
 
 def _create(media: TestClient, token: str, project_id: Any, name: str) -> dict[str, Any]:
@@ -177,7 +181,7 @@ def test_album_photos_page_in_album_order(media: TestClient, build: Factory) -> 
     assert_error(media.get(path, params={"limit": 201}, headers=bearer(op)), 422)
 
 
-def _routes(album_id: str, photo_id: Any, project_id: Any) -> list[tuple[str, str, dict[str, Any] | None]]:
+def _routes(album_id: str, photo_id: Any, project_id: Any) -> list[Call]:
     return [
         ("GET", f"/v1/albums/{album_id}", None),
         ("PATCH", f"/v1/albums/{album_id}", {"name": "Mine now"}),
@@ -248,11 +252,11 @@ def test_openapi_documents_the_staff_album_routes(media: TestClient) -> None:
     assert add["properties"]["photoIds"]["maxItems"] == 500 and add["additionalProperties"] is False
 
 
-def _in_parallel(calls: list[tuple[str, str, dict[str, Any] | None]], token: str) -> list[Any]:
+def _in_parallel(calls: Sequence[Call], token: str) -> list[Any]:
     """The requests at once, each through its own client on the real session (commits for real)."""
     start = threading.Barrier(len(calls))
 
-    def one(call: tuple[str, str, dict[str, Any] | None]) -> Any:
+    def one(call: Call) -> Any:
         method, path, body = call
         with TestClient(create_app(), raise_server_exceptions=False) as client:
             start.wait()

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from api.albums.schemas import AlbumOut, AlbumUpdate
@@ -39,6 +39,7 @@ from api.projects.lifecycle import participant_may, photographer_sees
 # Who may reach a project's albums (SQL on `Project`) and which of an album's photos they see
 # (SQL on `Photo`).
 Access = ColumnElement[bool]
+Ts = TypeVarTuple("Ts")
 
 
 def staff_access(staff: Staff) -> Access:
@@ -226,7 +227,7 @@ def remove_photo(session: Session, album: Album, photo_id: uuid.UUID) -> None:
 # --- the photos of an album, in album order (keyset: position, photo id) --------------------------
 
 
-def _page(stmt: Any, cursor: str | None, limit: int) -> Any:
+def _page(stmt: Select[*Ts], cursor: str | None, limit: int) -> Select[*Ts]:
     if cursor is not None:
         position, photo_id = decode_cursor(cursor, int, uuid.UUID)
         stmt = stmt.where(tuple_(AlbumPhoto.position, AlbumPhoto.photo_id) > tuple_(position, photo_id))

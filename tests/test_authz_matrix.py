@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from api.apps import backoffice, main, media
 from api.core.security import ROLES, Audience, Role, hash_password, hash_token
 from api.deps import AuthRequirement
-from api.models import ShareLink, UploadSession
+from api.models import Album, AlbumPhoto, ShareLink, UploadSession
 from api.settings import get_settings
 from tests.factories import Factory
 from tests.routes import account_token, api_routes, requirement
@@ -204,7 +204,10 @@ class OtherTenant:
             content_type="image/jpeg",
             expires_at=now + timedelta(hours=1),
         )
-        db.add_all([self.share, self.upload])
+        self.album = Album(project_id=self.project.id, name="B album", position=0)
+        db.add_all([self.share, self.upload, self.album])
+        db.flush()
+        db.add(AlbumPhoto(album_id=self.album.id, photo_id=self.photo.id, position=0))
         db.flush()
 
     def ids(self) -> set[str]:
@@ -224,6 +227,7 @@ class OtherTenant:
                 self.invite,
                 self.share,
                 self.upload,
+                self.album,
             )
         }
 
@@ -237,6 +241,7 @@ class OtherTenant:
             "shareId": self.share.id,
             "selfieId": self.selfie.id,
             "purchaseId": self.purchase.id,
+            "albumId": self.album.id,
         }
         if name in by_name:
             return str(by_name[name])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.albums.endpoints import member_router as albums_router
 from api.apps.factory import build_app
 from api.auth.endpoints import main_router as auth_router
 from api.consent.endpoints import router as consent_router
@@ -16,6 +17,14 @@ from api.shares.endpoints import router as shares_router
 def create_app() -> FastAPI:
     return build_app(
         "Wairo main API",
-        "Accounts, biometric consent, joining projects, photos, purchases and the Stripe webhook.",
-        [auth_router, consent_router, membership_router, gallery_router, purchases_router, shares_router],
+        "Accounts, biometric consent, joining projects, photos, albums, purchases and the Stripe webhook.",
+        [
+            auth_router,
+            consent_router,
+            membership_router,
+            gallery_router,
+            albums_router,
+            purchases_router,
+            shares_router,
+        ],
     )

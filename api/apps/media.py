@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.albums.endpoints import staff_router as albums_router
 from api.apps.factory import build_app
 from api.media.endpoints import internal_router as media_internal_router
 from api.media.endpoints import router as media_router
@@ -12,6 +13,6 @@ from api.media.endpoints import router as media_router
 def create_app() -> FastAPI:
     return build_app(
         "Wairo media API",
-        "Presigned uploads, photo status, listings, deletion and delivery.",
-        [media_router, media_internal_router],
+        "Presigned uploads, photo status, listings, albums, deletion and delivery.",
+        [media_router, albums_router, media_internal_router],
     )

@@ -30,7 +30,6 @@ from sqlalchemy import (
     Uuid,
     and_,
     bindparam,
-    exists,
     literal,
     select,
     true,
@@ -42,8 +41,8 @@ from api.core.pagination import decode_cursor, page_of
 from api.core.reads import Query, Reader, Row, compile_query
 from api.core.shared_urls import shared_get_url
 from api.gallery.schemas import PhotoSummary
-from api.gallery.service import paid_purchase_includes
-from api.models import Favourite, Photo, PhotoTag, Project, ProjectMember, photo_sort_at
+from api.gallery.service import favourited, paid_purchase_includes, tagged_in
+from api.models import Photo, PhotoTag, Project, ProjectMember, photo_sort_at
 from api.models.photos import photo_shown
 from api.projects.lifecycle import participant_may
 from wairo_contracts.keys import LIST_THUMBNAIL
@@ -97,9 +96,7 @@ def _untagged(after: bool) -> AnySelect:
             Photo.project_id == ProjectMember.project_id,
             Photo.status == "ready",
             photo_shown,
-            ~exists().where(
-                PhotoTag.photo_id == Photo.id, PhotoTag.user_id == _user, PhotoTag.deleted_at.is_(None)
-            ),
+            ~tagged_in(_user, Photo.id),
         ),
         after,
     ).lateral("per_project")
@@ -122,7 +119,7 @@ def _with_flags(parts: AnySelect | CompoundSelect[*tuple[Any, ...]]) -> Query:
         select(
             *page.c,
             paid_purchase_includes(_user, page.c.id).label("has_purchase"),
-            exists().where(Favourite.photo_id == page.c.id, Favourite.user_id == _user).label("is_favourite"),
+            favourited(_user, page.c.id).label("is_favourite"),
         )
         .order_by(page.c.tagged.desc(), page.c.sort_at.desc(), page.c.id.desc())
         .limit(_limit)

@@ -23,6 +23,7 @@ from api.membership.service import require_member
 from api.models import (
     Favourite,
     Photo,
+    PhotoTag,
     Project,
     Purchase,
     PurchaseDownload,
@@ -33,16 +34,29 @@ from api.models.photos import photo_shown
 from api.projects.lifecycle import ParticipantAction, participant_may
 from api.settings import get_settings
 
+# An id, or the SQL expression of one (the photo flags below are correlated into list queries).
+IdOrColumn = SQLCoreOperations[uuid.UUID] | uuid.UUID
 
-def paid_purchase_includes(
-    user_id: SQLCoreOperations[uuid.UUID] | uuid.UUID, photo_id: SQLCoreOperations[uuid.UUID] | uuid.UUID
-) -> Exists:
+
+def paid_purchase_includes(user_id: IdOrColumn, photo_id: IdOrColumn) -> Exists:
     """EXISTS: a paid purchase of the user includes the photo."""
     return exists().where(
         PurchaseItem.photo_id == photo_id,
         Purchase.id == PurchaseItem.purchase_id,
         Purchase.user_id == user_id,
         Purchase.status == "paid",
+    )
+
+
+def favourited(user_id: IdOrColumn, photo_id: IdOrColumn) -> Exists:
+    """EXISTS: the user favourited the photo."""
+    return exists().where(Favourite.photo_id == photo_id, Favourite.user_id == user_id)
+
+
+def tagged_in(user_id: IdOrColumn, photo_id: IdOrColumn) -> Exists:
+    """EXISTS: a live tag of the user on the photo (auto tags are soft-deleted on revocation)."""
+    return exists().where(
+        PhotoTag.photo_id == photo_id, PhotoTag.user_id == user_id, PhotoTag.deleted_at.is_(None)
     )
 
 

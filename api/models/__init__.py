@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on `Base.metadata`."""
 
 from api.models.accounts import Operator, PasswordResetToken, Photographer, User
+from api.models.albums import Album, AlbumPhoto
 from api.models.base import Base
 from api.models.commerce import (
     Discount,
@@ -30,6 +31,8 @@ from api.models.photos import (
 from api.models.projects import Invite, Project, ProjectMember, ProjectPhotographer, TermsVersion
 
 __all__ = [
+    "Album",
+    "AlbumPhoto",
     "Base",
     "Consent",
     "Discount",

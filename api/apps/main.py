@@ -11,13 +11,14 @@ from api.consent.endpoints import router as consent_router
 from api.gallery.endpoints import router as gallery_router
 from api.membership.endpoints import router as membership_router
 from api.purchases.endpoints import router as purchases_router
+from api.search.endpoints import main_router as search_router
 from api.shares.endpoints import router as shares_router
 
 
 def create_app() -> FastAPI:
     return build_app(
         "Wairo main API",
-        "Accounts, biometric consent, joining projects, photos, albums, purchases and the Stripe webhook.",
+        "Accounts, biometric consent, joining projects, photos, albums, search, purchases, Stripe webhook.",
         [
             auth_router,
             consent_router,
@@ -26,5 +27,6 @@ def create_app() -> FastAPI:
             albums_router,
             purchases_router,
             shares_router,
+            search_router,
         ],
     )

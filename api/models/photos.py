@@ -151,6 +151,11 @@ class Photo(Base):
 photo_shown = Photo.visibility == VISIBLE
 # A photo's place in the lists: when it was taken, or uploaded when undated (newest first).
 photo_sort_at = func.coalesce(Photo.taken_at, Photo.created_at)
+# What the search's free words match (title, file name, tags: migration 0009_photo_search defines
+# the function) and its `tag:` qualifier, each with its GIN index.
+photo_search_document = func.photo_search_document(Photo.title, Photo.file_name, Photo.tags)
+Index("ix_photos_search_document", photo_search_document, postgresql_using="gin")
+Index("ix_photos_tags", Photo.tags, postgresql_using="gin")
 # Each project's ready photos in list order: a list page reads one index range per project.
 Index(
     "ix_photos_ready_sort",

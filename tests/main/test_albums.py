@@ -37,7 +37,8 @@ def test_member_sees_ready_photos_in_album_order_with_flags(
     ready = shop.photos
     processing = build.photo(shop.project, status="processing")
     failed = build.photo(shop.project, status="failed")
-    ceremony = _album(db, shop.project, "Ceremony", 1, [ready[2], processing, ready[0], failed])
+    hidden = build.photo(shop.project, visibility="hidden")  # culled by the photographer
+    ceremony = _album(db, shop.project, "Ceremony", 1, [ready[2], processing, ready[0], failed, hidden])
     reception = _album(db, shop.project, "Reception", 0, [ready[0], ready[1]])  # ready[0] in both
     _album(db, build.project(), "Elsewhere", 0, [])  # another project's
     build.tag(shop.buyer, ready[2])
@@ -47,7 +48,7 @@ def test_member_sees_ready_photos_in_album_order_with_flags(
     albums = _get(main_api, token, f"/v1/projects/{shop.project.id}/albums").json()
     assert [(a["name"], a["position"], a["photoCount"]) for a in albums] == [
         ("Reception", 0, 2),
-        ("Ceremony", 1, 2),  # the processing and failed photos are not counted
+        ("Ceremony", 1, 2),  # the processing, failed and hidden photos are not counted
     ]
     assert albums[1] == _get(main_api, token, f"/v1/albums/{ceremony.id}").json()
     assert set(albums[0]) == {"id", "projectId", "name", "position", "photoCount", "createdAt"}

@@ -92,7 +92,7 @@ def test_delete_photo_removes_rows_then_queues_object_deletion(
     jobs = db.scalars(select(OutboxMessage).where(OutboxMessage.task == "delete_objects")).all()
     # Other tests commit deletion jobs too: this photo's job is the one naming its original.
     original = f"photos/{t.project.id}/{photo.id}/original.jpg"
-    (job,) = [j for j in jobs if original in j.payload["keys"]]
+    (job,) = [j for j in jobs if original in j.payload.get("keys", [])]  # some delete prefixes only
     assert set(job.payload["keys"]) == {
         f"photos/{t.project.id}/{photo.id}/{n}.jpg"
         for n in ("original", "thumb-400", "thumb-800", "watermarked")

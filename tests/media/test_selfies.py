@@ -123,7 +123,8 @@ def test_revocation_erases_every_selfie(build: Factory, db: Session) -> None:
     db.flush()
     assert _selfies(db, me.id) == 0
     jobs = db.scalars(select(OutboxMessage).where(OutboxMessage.task == "delete_objects")).all()
-    assert [set(j.payload["keys"]) for j in jobs if set(j.payload["keys"]) & keys] == [keys]  # one job, all
+    # one job for all of them (other jobs, committed by other tests, may delete prefixes instead)
+    assert [set(j.payload.get("keys", [])) for j in jobs if set(j.payload.get("keys", [])) & keys] == [keys]
 
 
 def test_concurrent_upload_urls_cannot_pass_the_limit(infra: dict[str, str], committed: Session) -> None:

@@ -211,6 +211,10 @@ class FaultStack:
 
     def start_postgres(self) -> None:
         self.postgres.start()
+        # The test's own pooled connections were cut with the old server: drop them rather than
+        # rely on the idle ping (a connection checked in under a second ago is not pinged).
+        assert self.engine is not None
+        self.engine.dispose()
         assert self.postgres.get_uri(database="wairo", driver="psycopg") == self.db_url
 
     # -- broker ------------------------------------------------------------------------------------

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.gallery.schemas import PhotoSummary
 from api.models import PurchaseDownload, TagReport
 from tests.factories import WATERMARK_BYTES, Factory, Shop
 from tests.support.http import bearer
@@ -26,6 +29,7 @@ def test_list_tagged_first_with_flags(main_api: TestClient, build: Factory, db: 
     build.tag(shop.buyer, tagged)
     stale = build.tag(shop.buyer, shop.photos[3])
     stale.deleted_at = stale.created_at  # a revoked auto tag does not count
+    shop.photos[0].taken_at = datetime(2026, 6, 1, 18, 30, 5, 250_000, tzinfo=UTC)
     db.commit()
     main_api.post(f"/v1/photos/{shop.photos[1].id}/favourite", headers=bearer(shop.buyer.token))
     build.paid_purchase(shop.project, shop.buyer, [shop.photos[0].id])
@@ -44,6 +48,10 @@ def test_list_tagged_first_with_flags(main_api: TestClient, build: Factory, db: 
     assert first["projectId"] == str(shop.project.id) and first["width"] == 1200 and first["height"] == 800
     assert "thumb-400.jpg" in first["thumbnailUrl"] and "X-Amz-Signature" in first["thumbnailUrl"]
     assert "X-Next-Cursor" not in response.headers
+    # Written without the model: exactly what `PhotoSummary` would write (keys, types, formats).
+    models = TypeAdapter(list[PhotoSummary]).validate_json(response.content)
+    assert TypeAdapter(list[PhotoSummary]).dump_json(models, by_alias=True) == response.content
+    assert by_id[str(shop.photos[0].id)]["takenAt"] == "2026-06-01T18:30:05.250000Z"
 
 
 def test_list_pages_with_cursor(main_api: TestClient, build: Factory) -> None:

@@ -46,6 +46,7 @@ PUBLIC = {
     ("main", "POST", "/v1/auth/reset-password"),
     ("main", "GET", "/v1/projects/{id}/public"),
     ("main", "GET", "/v1/projects/{projectId}/terms"),
+    ("main", "GET", "/v1/consent/biometric/current"),
     ("main", "GET", "/v1/shares/{token}"),
     ("main", "GET", "/s/{token}"),
     ("main", "POST", "/v1/stripe-webhook"),

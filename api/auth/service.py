@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from api.auth.schemas import Login, RegisterAccount, RegisterOperator
 from api.core import ratelimit, token_versions
 from api.core.errors import BadRequest, Conflict, TooManyRequests, Unauthorized
+from api.core.links import reset_password_link
 from api.core.security import (
     STAFF_AUDIENCES,
     USER_AUDIENCES,
@@ -131,7 +132,7 @@ def request_password_reset(session: Session, email: str) -> None:
             user_id=user.id, token_hash=hash_token(token), expires_at=datetime.now(UTC) + RESET_TOKEN_TTL
         )
     )
-    link = f"{get_settings().web_base_url}/reset-password?token={token}"
+    link = reset_password_link(token)
     body = (
         f"Hello {user.name},\n\nReset your Wairo password with this link (valid for one hour):\n{link}\n\n"
         "If you did not ask for this, ignore this email."

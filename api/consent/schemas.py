@@ -18,3 +18,8 @@ class ConsentOut(CamelModel):
     consent_version: str
     given_at: datetime
     revoked_at: datetime | None
+
+
+class ConsentTextOut(CamelModel):
+    version: str  # what `POST /v1/consent/biometric` takes as `consentVersion`
+    text: str

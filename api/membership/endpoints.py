@@ -39,7 +39,7 @@ def get_my_terms(projectId: uuid.UUID, user: CurrentUser, session: SessionDep) -
 
 @router.post("/v1/qr/join", status_code=status.HTTP_201_CREATED)
 def join_by_qr(body: QrJoin, user: CurrentUser, session: SessionDep) -> QrJoinOut:
-    joined = service.join_project(session, user, body.project_id)
+    joined = service.join_project(session, user, body.project_id, body.terms_version)
     return QrJoinOut(
         project_member_id=joined.member_id, qr_token=joined.qr_token, expires_at=joined.expires_at
     )

@@ -84,14 +84,12 @@ def my_terms(session: Session, user_id: uuid.UUID, project_id: uuid.UUID) -> MyT
     return MyTerms(current_terms(session, project_id), None, project.name)
 
 
-def _snapshot_terms(session: Session, project: Project) -> uuid.UUID | None:
-    """The id of the terms version matching the project's current text, stored if new."""
+def _snapshot_terms(session: Session, project: Project) -> TermsVersion | None:
+    """The terms version matching the project's current text, stored if new."""
     latest = latest_terms(session, project.id)
     text = project.terms_and_conditions
-    if text is None:
-        return latest.id if latest else None
-    if latest is not None and latest.content == text:
-        return latest.id
+    if text is None or (latest is not None and latest.content == text):
+        return latest
     version = (latest.version if latest else 0) + 1
     session.execute(
         insert(TermsVersion)
@@ -99,7 +97,7 @@ def _snapshot_terms(session: Session, project: Project) -> uuid.UUID | None:
         .on_conflict_do_nothing(index_elements=["project_id", "version"])
     )
     return session.scalar(
-        select(TermsVersion.id).where(TermsVersion.project_id == project.id, TermsVersion.version == version)
+        select(TermsVersion).where(TermsVersion.project_id == project.id, TermsVersion.version == version)
     )
 
 
@@ -122,10 +120,23 @@ class Joined:
     expires_at: datetime
 
 
-def join_project(session: Session, user: User, project_id: uuid.UUID) -> Joined:
+def join_project(
+    session: Session, user: User, project_id: uuid.UUID, terms_read: str | None = None
+) -> Joined:
+    """`terms_read`: the terms version the caller was shown (`GET /v1/projects/{id}/terms`); when
+    given and no longer current, 409 `terms_changed` (with the current version) and nothing is
+    written, so the version recorded is the one read."""
     project = require_participant(session.get(Project, project_id), "join")
     if project.type == "private" and not _has_live_invite(session, project.id, user.email):
         raise Forbidden("This private project requires an invitation.", code="invite_required")
+    terms = _snapshot_terms(session, project)
+    current = None if terms is None else str(terms.version)  # what `GET .../terms` shows
+    if terms_read is not None and terms_read != current:
+        raise Conflict(
+            "The event's terms changed since you read them; read them again.",
+            code="terms_changed",
+            details={"termsVersion": current},
+        )
     member_id = uuid.uuid4()
     token, jti, expires_at = issue_qr_token(member_id, project.id)
     inserted = session.scalar(
@@ -134,7 +145,7 @@ def join_project(session: Session, user: User, project_id: uuid.UUID) -> Joined:
             id=member_id,
             project_id=project.id,
             user_id=user.id,
-            terms_version_id=_snapshot_terms(session, project),
+            terms_version_id=terms.id if terms else None,
             qr_token_jti=jti,
             qr_token_expires_at=expires_at,
             joined_at=datetime.now(UTC),

@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, Response, status
 
+from api.core.links import join_link
 from api.core.pagination import Paging, paging
 from api.deps import CurrentOperator, CurrentStaff, SessionDep
 from api.pricing.schemas import DiscountOut
 from api.projects import service
+from api.projects.qr import MEDIA_TYPES, QrFormat, qr_code
 from api.projects.schemas import (
     BulkInvite,
     BulkInviteResult,
@@ -51,6 +53,25 @@ def create_project(
 def get_project(project_id: ProjectId, staff: CurrentStaff, session: SessionDep) -> ProjectDetail:
     """Operators see their own projects; photographers the projects they are assigned to."""
     return service.detail(session, service.get_for_staff(session, staff, project_id))
+
+
+@router.get(
+    "/{id}/qr",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in MEDIA_TYPES.values()}, "description": "The QR code"}},
+)
+def get_project_qr(
+    project_id: ProjectId,
+    staff: CurrentStaff,
+    session: SessionDep,
+    format: QrFormat = "svg",
+    scale: Annotated[int, Query(ge=1, le=40)] = 8,
+) -> Response:
+    """The project's join link (`/e/{projectId}` on the web app) as a QR code to print; staff who
+    see the project (as `GET /v1/projects/{id}`)."""
+    project = service.get_for_staff(session, staff, project_id)
+    body = qr_code(join_link(project.id), format, scale)
+    return Response(body, media_type=MEDIA_TYPES[format], headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.patch("/{id}")

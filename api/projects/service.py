@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from api.core.errors import Conflict, NotFound, Unprocessable
+from api.core.links import join_link
 from api.core.pagination import decode_cursor, page_of
 from api.core.schemas import check_window
 from api.core.security import hash_token, new_token
@@ -43,7 +44,6 @@ from api.projects.schemas import (
     ProjectUpdate,
 )
 from api.provisioning import Provisioner
-from api.settings import get_settings
 from wairo_contracts.keys import project_photos_prefix
 
 # The documented lifecycle; every other move is a conflict.
@@ -338,11 +338,10 @@ def bulk_invite(session: Session, project: Project, data: BulkInvite) -> BulkInv
         )
     )
     fresh = [email for email in emails if email not in taken]
-    base = get_settings().web_base_url.rstrip("/")
     for email in fresh:
         token = new_token()
         session.add(Invite(project_id=project.id, email=email, token_hash=hash_token(token)))
-        link = f"{base}/join/{project.id}?invite={token}"
+        link = join_link(project.id, token)
         queue_email(
             session,
             to=email,

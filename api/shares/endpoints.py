@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 from fastapi.responses import HTMLResponse
 
 from api.core.errors import NotFound
+from api.core.links import SHARE_PATH
 from api.deps import CurrentUser, SessionDep
 from api.settings import get_settings
 from api.shares import page, service
@@ -42,7 +43,7 @@ def open_share_link(token: ShareToken, session: SessionDep) -> SharedPhotoOut:
     )
 
 
-@router.get("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
+@router.get(SHARE_PATH, response_class=HTMLResponse, include_in_schema=False)
 def share_page(token: ShareToken, session: SessionDep) -> HTMLResponse:
     """The page a share link opens (the link's `url`): the photo and the event's name; a 404 page
     once the link is revoked or expired. A page for people, not part of the API contract."""

@@ -10,10 +10,10 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from api.core.errors import Forbidden, NotFound
+from api.core.links import share_link
 from api.core.security import hash_token, new_token
 from api.gallery.service import member_photo, paid_purchase_includes, watermarked_url
 from api.models import Project, Purchase, PurchaseItem, ShareLink
-from api.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def create_share(session: Session, user_id: uuid.UUID, photo_id: uuid.UUID, ttl_
     )
     session.add(share)
     session.flush()
-    return CreatedShare(share, token, f"{get_settings().web_base_url}/s/{token}")
+    return CreatedShare(share, token, share_link(token))
 
 
 @dataclass(frozen=True)

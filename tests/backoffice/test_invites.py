@@ -46,7 +46,8 @@ def test_bulk_invite_queues_emails_with_join_links(
     assert response.json() == {"queued": 2, "skipped": 1}
     mail = db.scalars(select(EmailMessage).where(EmailMessage.to_address == "alice@example.com")).one()
     base = get_settings().web_base_url
-    match = re.search(rf"{re.escape(base)}/join/{project['id']}\?invite=([A-Za-z0-9_-]+)", mail.body)
+    # The join page, as the QR code has it, with the invite's one-time token.
+    match = re.search(rf"{re.escape(base)}/e/{project['id']}\?invite=([A-Za-z0-9_-]+)", mail.body)
     assert match, mail.body
     invite = db.scalars(select(Invite).where(Invite.email == "alice@example.com")).one()
     assert invite.token_hash == hash_token(match.group(1))  # stored hashed, never in clear

@@ -84,3 +84,15 @@ def test_consent_validation(main_api: TestClient, build: Factory) -> None:
     ):
         response = main_api.post(URL, json=body, headers=bearer(me.token))
         assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
+
+
+def test_current_consent_text_is_public_and_its_version_is_what_gets_recorded(
+    main_api: TestClient, build: Factory
+) -> None:
+    current = main_api.get("/v1/consent/biometric/current")
+    assert current.status_code == 200
+    body = current.json()
+    assert set(body) == {"version", "text"} and "revoke" in body["text"].lower()
+    me = build.attendee()
+    given = main_api.post(URL, json={"consentVersion": body["version"]}, headers=bearer(me.token))
+    assert given.status_code == 201 and given.json()["consentVersion"] == body["version"]

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.models import OutboxMessage, ProjectMember, TermsVersion
 from api.settings import get_settings
-from tests.factories import Factory
+from tests.factories import Factory, token_for
 from tests.support.http import bearer
 
 JOIN = "/v1/qr/join"
@@ -160,3 +160,44 @@ def test_join_validation(main_api: TestClient, build: Factory, body: dict[str, o
     response = main_api.post(JOIN, json=body, headers=bearer(me.token))
     assert response.status_code == 422 and response.json()["error"]["code"] == "validation_error"
     assert db.scalar(select(ProjectMember).where(ProjectMember.user_id == me.id)) is None
+
+
+def test_join_records_the_terms_version_read_or_refuses_a_stale_one(
+    main_api: TestClient, backoffice: TestClient, build: Factory, db: Session
+) -> None:
+    """The join page sends the version it showed: joined on it, or 409 `terms_changed` with the
+    current version and nothing written when the operator changed the text meanwhile."""
+    operator = build.operator()
+    project = build.project(operator)
+    first = build.attendee()
+    body = {"projectId": str(project.id), "termsAccepted": True}
+    assert main_api.post(JOIN, json=body, headers=bearer(first.token)).status_code == 201  # stores v1
+    read = main_api.get(f"/v1/projects/{project.id}/terms").json()["version"]
+    assert read == "1"
+
+    edit = {"termsAndConditions": "Photos may be used in the venue's newsletter."}
+    operator_token = token_for(operator, "operator")
+    assert backoffice.patch(
+        f"/v1/projects/{project.id}", json=edit, headers=bearer(operator_token)
+    ).is_success
+    me = build.attendee()
+    stale = main_api.post(JOIN, json=body | {"termsVersion": read}, headers=bearer(me.token))
+    assert stale.status_code == 409, stale.text
+    error = stale.json()["error"]
+    assert error["code"] == "terms_changed" and error["details"] == {"termsVersion": "2"}
+    db.expire_all()
+    assert (
+        db.scalar(select(func.count()).select_from(ProjectMember).where(ProjectMember.user_id == me.id)) == 0
+    )
+
+    shown = main_api.get(f"/v1/projects/{project.id}/terms").json()
+    assert shown["version"] == "2" and shown["content"].startswith("Photos may be used")
+    joined = main_api.post(JOIN, json=body | {"termsVersion": "2"}, headers=bearer(me.token))
+    assert joined.status_code == 201, joined.text
+    mine = main_api.get(f"/v1/projects/{project.id}/my-terms", headers=bearer(me.token)).json()
+    assert mine["version"] == "2"
+    for bad in ("0", "v2", "", 2):
+        refused = main_api.post(
+            JOIN, json=body | {"termsVersion": bad}, headers=bearer(build.attendee().token)
+        )
+        assert refused.status_code == 422, (bad, refused.text)

@@ -152,42 +152,57 @@ def _term(name: str | None, value: str, quoted: bool, qualifiers: Collection[str
         raise SearchSyntaxError(f"Unknown qualifier {name!r}; known: {known}.", at)
     value_at = at + len(name) + 1
     try:
-        return _qualifier(name, value, quoted)
+        return _QUALIFIERS[name](value, quoted)
     except ValueError as exc:
         raise SearchSyntaxError(f"{name}: {exc}", value_at) from None
 
 
-def _qualifier(name: str, value: str, quoted: bool) -> Term:
-    if name == "tag":
-        return Tag(normalise_tag(value))
-    if name == "album":
-        if quoted:
-            if not value.strip():
-                raise ValueError("an album name is not empty")
-            return Album(name=value.strip())
+def _album(value: str, quoted: bool) -> Album:
+    if not quoted:
         return Album(id=_uuid(value, 'an album id, or a name in quotes: album:"First dance"'))
-    if name == "project":
-        return Project(_uuid(value, "a project id"))
-    if name == "photographer":
-        return Photographer(None if value == "me" else _uuid(value, "a photographer id or me"))
-    if name == "taken":
-        return _days(value)
-    if name == "camera":
-        if not value.strip():
-            raise ValueError("a camera name is not empty")
-        return Camera(value.strip())
-    if name == "faces":
-        return Faces(*_bounds(value, _count))
-    if name == "status":
-        if value not in PHOTO_STATUSES:
-            raise ValueError(f"one of {', '.join(PHOTO_STATUSES)}")
-        return Status(value)
-    if name == "person":
-        return Person(_uuid(value, "a user id"))
-    if value != "me":  # tagged / favourite / bought
-        raise ValueError("only 'me'")
-    kind: Mine = "tagged" if name == "tagged" else "favourite" if name == "favourite" else "bought"
-    return MineFilter(kind)
+    if not value.strip():
+        raise ValueError("an album name is not empty")
+    return Album(name=value.strip())
+
+
+def _camera(value: str, _: bool) -> Camera:
+    if not value.strip():
+        raise ValueError("a camera name is not empty")
+    return Camera(value.strip())
+
+
+def _status(value: str, _: bool) -> Status:
+    if value not in PHOTO_STATUSES:
+        raise ValueError(f"one of {', '.join(PHOTO_STATUSES)}")
+    return Status(value)
+
+
+def _mine(kind: Mine) -> Callable[[str, bool], MineFilter]:
+    def parse(value: str, _: bool) -> MineFilter:
+        if value != "me":
+            raise ValueError("only 'me'")
+        return MineFilter(kind)
+
+    return parse
+
+
+# Each qualifier's value parser (value, quoted) -> term; a ValueError's message says what is expected.
+_QUALIFIERS: dict[str, Callable[[str, bool], Term]] = {
+    "tag": lambda value, _: Tag(normalise_tag(value)),
+    "album": _album,
+    "project": lambda value, _: Project(_uuid(value, "a project id")),
+    "photographer": lambda value, _: Photographer(
+        None if value == "me" else _uuid(value, "a photographer id or me")
+    ),
+    "taken": lambda value, _: _days(value),
+    "camera": _camera,
+    "faces": lambda value, _: Faces(*_bounds(value, _count)),
+    "status": _status,
+    "person": lambda value, _: Person(_uuid(value, "a user id")),
+    "tagged": _mine("tagged"),
+    "favourite": _mine("favourite"),
+    "bought": _mine("bought"),
+}
 
 
 def _uuid(value: str, what: str) -> uuid.UUID:

@@ -117,3 +117,16 @@ def test_limits() -> None:
     with pytest.raises(q.SearchSyntaxError, match="longer than 500"):
         q.parse("a" * 501, ALL)
     assert q.parse("", ALL) == [] and q.parse("   ", ALL) == []
+
+
+@pytest.mark.parametrize("qualifiers", [q.STAFF_QUALIFIERS, q.MEMBER_QUALIFIERS])
+def test_every_allowed_qualifier_parses_or_explains(qualifiers: frozenset[str]) -> None:
+    """Each qualifier either side may use has a value parser: a value yields a term or a 400-type
+    error with the value's position, never a lookup failure."""
+    for name in sorted(qualifiers):
+        try:
+            (term,) = q.parse(f"{name}:me", qualifiers)
+        except q.SearchSyntaxError as exc:
+            assert exc.position == len(name) + 1, (name, exc.message)
+        else:
+            assert term is not None

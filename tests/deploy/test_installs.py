@@ -1,7 +1,7 @@
 """One install per deployable: each deployable's fresh venv (what its Dockerfile copies, its extra,
 the lock's pins; tests/deploy/venvs.py) runs its own processes and holds none of the others'.
 
-- api: the three apps and every worker task import, `wairo migrate` builds a new database, the main
+- api: the three apps and every worker task import, `wairo-server migrate` builds a new database, the main
   app serves /readyz under uvicorn and a Celery worker answers the chart's liveness ping; no ray,
   dlib, onnxruntime, kopf, moto, localstripe or pgserver installed.
 - operator: `kopf run -m wairo_operator.main` (the image's entry point) reconciles a Project in a
@@ -128,7 +128,7 @@ def test_api_install(
     empty_dir: Path,
 ) -> None:
     venv = deploy_venv("api")
-    _assert_holds(venv, {"api", "wairo_contracts"}, API_ABSENT, {"wairo"}, empty_dir)
+    _assert_holds(venv, {"api", "wairo_contracts"}, API_ABSENT, {"wairo-server"}, empty_dir)
 
     # The same apps and tasks as the dev checkout's.
     surface = venv.run(["python", "-c", API_SURFACE], empty_dir, timeout=180)
@@ -141,8 +141,8 @@ def test_api_install(
     tasks = set(json.loads(surface.stdout)["tasks"])
     assert {"process_photo", "relay_outbox", "sync_project_resource"} <= tasks
 
-    # `wairo migrate` (the chart's pre-install hook) builds an empty database up to head.
-    migrate = venv.run(["wairo", "migrate"], empty_dir, timeout=180, WAIRO_DATABASE_URL=fresh_database)
+    # `wairo-server migrate` (the chart's pre-install hook) builds an empty database up to head.
+    migrate = venv.run(["wairo-server", "migrate"], empty_dir, timeout=180, WAIRO_DATABASE_URL=fresh_database)
     assert migrate.returncode == 0, migrate.stderr
     assert "migrations: at head" in migrate.stdout
     migrated = create_engine(fresh_database)

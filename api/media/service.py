@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from api.consent.service import has_active_consent
 from api.core.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from api.core.pagination import decode_cursor, nullable, page_of
-from api.core.ratelimit import hit
+from api.core.ratelimit import hit, window_left_s
 from api.core.storage import default_bucket, presign_get, presign_put
 from api.jobs.outbox import enqueue_job
 from api.media import album_entries, retention
@@ -74,13 +74,21 @@ def photo_keys(photo: Photo) -> list[str]:
     return sorted({photo_key(photo.project_id, photo.id, n) for n in names} | set(photo.variants.values()))
 
 
+UPLOAD_URL_WINDOW_S = 60
+
+
 def _rate_limit(account_id: uuid.UUID) -> None:
+    """429 `upload_rate_limited` past the account's upload URLs of the minute, with `Retry-After`:
+    the seconds left in the window (one more Valkey command, on refusals only)."""
     settings = get_settings()
-    if hit(f"upload-url:{account_id}", 60) > settings.upload_urls_per_minute:
-        raise TooManyRequests(
+    key = f"upload-url:{account_id}"
+    if hit(key, UPLOAD_URL_WINDOW_S) > settings.upload_urls_per_minute:
+        refusal = TooManyRequests(
             f"At most {settings.upload_urls_per_minute} upload URLs per minute; try again shortly.",
             code="upload_rate_limited",
         )
+        refusal.headers = {"Retry-After": str(window_left_s(key, UPLOAD_URL_WINDOW_S))}
+        raise refusal
 
 
 def _uploads_open() -> ColumnElement[bool]:

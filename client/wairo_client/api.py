@@ -59,6 +59,11 @@ class RetryPolicy:
     cap_s: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     jitter: Callable[[], float] = random.random
+    notify: Callable[[str], None] = lambda message: None  # told of each retry
+
+    def _wait(self, seconds: float, why: str) -> None:
+        self.notify(f"{why}; retrying in {seconds:.1f}s")
+        self.sleep(seconds)
 
     def backoff_s(self, retry: int) -> float:
         return self.jitter() * min(self.cap_s, self.base_s * 2**retry)
@@ -70,15 +75,16 @@ class RetryPolicy:
             last = retry == self.attempts - 1
             try:
                 response = attempt()
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 if last:
                     raise
-                self.sleep(self.backoff_s(retry))
+                self._wait(self.backoff_s(retry), f"{type(exc).__name__}: {exc}")
                 continue
             if last or not (response.status_code == 429 or response.status_code >= 500):
                 return response
             wait = retry_after_s(response) if response.status_code == 429 else None
-            self.sleep(min(self.cap_s, wait) if wait is not None else self.backoff_s(retry))
+            why = f"{response.status_code} from {response.request.method} {response.request.url.path}"
+            self._wait(min(self.cap_s, wait) if wait is not None else self.backoff_s(retry), why)
         raise AssertionError("unreachable")
 
 

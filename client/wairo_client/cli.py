@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from wairo_client import config, files
-from wairo_client.api import ApiError, MediaApi, login, token_role
+from wairo_client.api import ApiError, MediaApi, RetryPolicy, login, token_role
 from wairo_client.progress import Progress
 from wairo_client.uploader import Outcome, Uploader
 from wairo_client.watch import HotFolder
@@ -76,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("logged out" if config.forget() else "not logged in")
             return 0
         credentials = config.load()
-        api = MediaApi(credentials.media_api, credentials.token)
+        api = MediaApi(credentials.media_api, credentials.token, RetryPolicy(notify=_tell))
         try:
             return _upload(api, args) if args.command == "upload" else _status(api, args)
         finally:
@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ApiError as exc:
         print(f"wairo: {exc}", file=sys.stderr)
         return 1
+
+
+def _tell(message: str) -> None:
+    print(f"wairo: {message}", file=sys.stderr, flush=True)
 
 
 def _login(args: argparse.Namespace) -> int:

@@ -1,0 +1,91 @@
+"""The `wairo` tool run as a process (the dev venv's interpreter, `-m wairo_client`) with its own
+config dir, and what its tests count: the project's photo rows and stored objects."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.core.storage import default_bucket, s3
+from api.models import Photo
+from tests.support.images import jpeg_bytes
+from wairo_contracts.keys import project_photos_prefix
+
+
+@dataclass
+class Wairo:
+    config_dir: Path
+    cwd: Path
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {**os.environ, "WAIRO_CONFIG_DIR": str(self.config_dir), **extra}
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "wairo_client", *args]
+
+    def run(self, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(*args),
+            cwd=self.cwd,
+            env=self.env(**env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def start(self, *args: str, **env: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self.argv(*args),
+            cwd=self.cwd,
+            env=self.env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+
+def stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, str]:
+    """Send `sig`, then the exit code and everything it printed."""
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=60)
+    return proc.returncode, out
+
+
+def write_photos(folder: Path, count: int, start: int = 0) -> list[Path]:
+    """`count` distinct JPEGs (their sizes differ, so do their hashes), about 110 KB each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + count):
+        path = folder / f"IMG_{i:04d}.JPG"
+        path.write_bytes(jpeg_bytes((640 + i, 480)))
+        paths.append(path)
+    return paths
+
+
+def photo_rows(session: Session, project_id: uuid.UUID, *statuses: str) -> int:
+    stmt = select(func.count()).where(Photo.project_id == project_id)
+    if statuses:
+        stmt = stmt.where(Photo.status.in_(statuses))
+    session.rollback()  # a fresh snapshot
+    return session.scalar(stmt) or 0
+
+
+def distinct_hashes(session: Session, project_id: uuid.UUID) -> int:
+    session.rollback()
+    stmt = select(func.count(func.distinct(Photo.client_sha256))).where(Photo.project_id == project_id)
+    return session.scalar(stmt) or 0
+
+
+def stored_objects(project_id: uuid.UUID) -> dict[str, int]:
+    """The project's objects in storage: key -> size."""
+    listed: Any = s3().list_objects_v2(Bucket=default_bucket(), Prefix=project_photos_prefix(project_id))
+    return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}

@@ -12,25 +12,60 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from api.core.security import hash_password
 from api.core.storage import default_bucket, s3
-from api.models import Photo
+from api.models import Photo, Photographer
+from tests.factories import Factory, Tenant
 from tests.support.images import jpeg_bytes
 from wairo_contracts.keys import project_photos_prefix
+
+# The password of `tenant_with_login`'s photographer.
+PASSWORD = "shoot-the-first-dance"
+
+
+def tenant_with_login(committed: Session) -> Tenant:
+    """A committed tenant whose photographer logs in with `PASSWORD`."""
+    t = Factory(committed).tenant()
+    committed.execute(
+        update(Photographer)
+        .where(Photographer.id == t.photographer.id)
+        .values(password_hash=hash_password(PASSWORD))
+    )
+    committed.commit()
+    return t
 
 
 @dataclass
 class Wairo:
+    """The tool, as `python -m wairo_client` of `python` (the dev venv's unless given)."""
+
     config_dir: Path
     cwd: Path
+    python: str = sys.executable
 
     def env(self, **extra: str) -> dict[str, str]:
         return {**os.environ, "WAIRO_CONFIG_DIR": str(self.config_dir), **extra}
 
     def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "wairo_client", *args]
+        return [self.python, "-m", "wairo_client", *args]
+
+    def login(self, tenant: Tenant, backoffice_api: str, media_api: str) -> None:
+        email = tenant.photographer.email
+        done = self.run(
+            "login",
+            "--api",
+            backoffice_api,
+            "--media-api",
+            media_api,
+            "--email",
+            email,
+            WAIRO_PASSWORD=PASSWORD,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "(photographer)" in done.stdout
 
     def run(self, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -8,6 +8,9 @@ the lock's pins; tests/deploy/venvs.py) runs its own processes and holds none of
   kmock Kubernetes emulator and cleans it up on delete; no FastAPI, ray or dlib installed.
 - vision: `python -m vision.serve` starts Ray Serve and finds a face through the API's own
   VisionClient; no API package, SQLAlchemy or kopf installed.
+- client (`pip install '.[client]'` from a tree of client/ and the project files, no image): the
+  `wairo` script logs in and uploads photos to the live APIs; httpx and pydantic (the base) are all
+  it holds, no server package.
 
 Every process runs from an empty folder with the venv's own interpreter: nothing of the checkout
 or the dev venv is importable. The Postgres, S3 and Valkey they reach are the session's (`infra`).
@@ -29,11 +32,13 @@ import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.orm import Session
 
 from api.migrate import alembic_config
 from api.processing.vision_client import VisionClient
 from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
+from tests.client.tool import PASSWORD, photo_rows, tenant_with_login, write_photos
 from tests.deploy.dockerfiles import ROOT
 from tests.deploy.venvs import Venv
 from tests.support.images import FACE_IMAGES
@@ -315,3 +320,37 @@ def test_vision_install(
     assert len(result.faces) >= 1, _logs(service)
     # Stopped by `sup` (its whole process group, Ray's processes with it). No exit code is checked:
     # the driver may abort when the raylet it shares the SIGTERM with goes first.
+
+
+# -- client ------------------------------------------------------------------------------------
+
+CLIENT_ABSENT = DEV_ONLY | {"api", "vision", "wairo_operator", "wairo_contracts", "fastapi", "sqlalchemy"}
+CLIENT_ABSENT |= {"boto3", "celery", "numpy", "PIL", "uvicorn", "kubernetes"}
+
+
+def test_client_install(
+    deploy_venv: Callable[[str], Venv],
+    committed: Session,
+    live_backoffice_api: str,
+    live_media_api: str,
+    empty_dir: Path,
+) -> None:
+    venv = deploy_venv("client")
+    _assert_holds(venv, {"wairo_client", "httpx"}, CLIENT_ABSENT, {"wairo"}, empty_dir)
+    tenant = tenant_with_login(committed)
+    config_dir = str(empty_dir / "config")
+    login = ["wairo", "login", "--api", live_backoffice_api, "--media-api", live_media_api]
+    logged_in = venv.run(
+        [*login, "--email", tenant.photographer.email],
+        empty_dir,
+        WAIRO_CONFIG_DIR=config_dir,
+        WAIRO_PASSWORD=PASSWORD,
+    )
+    assert logged_in.returncode == 0, logged_in.stdout + logged_in.stderr
+    write_photos(empty_dir / "card", 2)
+    done = venv.run(
+        ["wairo", "upload", str(tenant.project.id), "card"], empty_dir, WAIRO_CONFIG_DIR=config_dir
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "summary: 2 uploaded" in done.stdout
+    assert photo_rows(committed, tenant.project.id, "uploaded") == 2

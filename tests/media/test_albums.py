@@ -385,4 +385,3 @@ def test_a_replacing_upload_keeps_the_albums_and_joins_the_new_one(
     assert db.get(Photo, uuid.UUID(first["photoId"])) is None  # the pending one was replaced
     assert _album_rows(db, ceremony["id"]) == [(new, 0)]
     assert _album_rows(db, reception["id"]) == [(new, 0)]
-

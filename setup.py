@@ -2,8 +2,8 @@
 
 Everything else is in pyproject.toml. An extra cannot carry a console script, and a script whose
 package was not copied would be a broken command in that image: the API image (contracts/ and api/)
-gets `wairo-server`, the photographer's install (client/) `wairo`, the operator and vision images none (they run `kopf` and `serve`), a development
-checkout every one.
+gets `wairo-server`, a photographer's install (client/) `wairo`, the operator and vision images
+none (they run `kopf` and `serve`), a development checkout every one.
 """
 
 from pathlib import Path

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from api.core.security import hash_password
 from api.core.storage import default_bucket, s3
 from api.models import Photo, Photographer
+from api.models.photos import STORED_STATUSES
 from tests.factories import Factory, Tenant
 from tests.support.images import jpeg_bytes
-from wairo_contracts.keys import project_photos_prefix
+from wairo_contracts.keys import photo_key, project_photos_prefix
 
 # The password of `tenant_with_login`'s photographer.
 PASSWORD = "shoot-the-first-dance"
@@ -114,6 +115,11 @@ def photo_rows(session: Session, project_id: uuid.UUID, *statuses: str) -> int:
     return session.scalar(stmt) or 0
 
 
+def stored_rows(session: Session, project_id: uuid.UUID) -> int:
+    """Photos stored (uploaded, or already on with processing when a session's worker runs)."""
+    return photo_rows(session, project_id, *STORED_STATUSES)
+
+
 def distinct_hashes(session: Session, project_id: uuid.UUID) -> int:
     session.rollback()
     stmt = select(func.count(func.distinct(Photo.client_sha256))).where(Photo.project_id == project_id)
@@ -121,6 +127,8 @@ def distinct_hashes(session: Session, project_id: uuid.UUID) -> int:
 
 
 def stored_objects(project_id: uuid.UUID) -> dict[str, int]:
-    """The project's objects in storage: key -> size."""
+    """The project's originals in storage: key -> size (the variants a session's worker may have
+    made left out)."""
     listed: Any = s3().list_objects_v2(Bucket=default_bucket(), Prefix=project_photos_prefix(project_id))
-    return {o["Key"]: o["Size"] for o in listed.get("Contents", [])}
+    original = photo_key(project_id, "x").rsplit("/", 1)[1]
+    return {o["Key"]: o["Size"] for o in listed.get("Contents", []) if o["Key"].endswith(f"/{original}")}

@@ -38,7 +38,7 @@ from api.migrate import alembic_config
 from api.processing.vision_client import VisionClient
 from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
-from tests.client.tool import PASSWORD, photo_rows, tenant_with_login, write_photos
+from tests.client.tool import PASSWORD, stored_rows, tenant_with_login, write_photos
 from tests.deploy.dockerfiles import ROOT
 from tests.deploy.venvs import Venv
 from tests.support.images import FACE_IMAGES
@@ -353,4 +353,4 @@ def test_client_install(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "summary: 2 uploaded" in done.stdout
-    assert photo_rows(committed, tenant.project.id, "uploaded") == 2
+    assert stored_rows(committed, tenant.project.id) == 2

@@ -21,6 +21,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import httpx
+
 from wairo_client import config, files
 from wairo_client.api import ApiError, MediaApi, RetryPolicy, login, token_role
 from wairo_client.progress import Progress
@@ -86,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ApiError as exc:
         print(f"wairo: {exc}", file=sys.stderr)
+        return 1
+    except httpx.TransportError as exc:  # still unreachable after the retries
+        print(f"wairo: cannot reach the API: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
 
 

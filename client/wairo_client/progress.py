@@ -53,7 +53,9 @@ class Progress:
 
     def sent(self, path: Path, n: int) -> None:
         with self._lock:
-            done, size = self._active.get(path, (0, path.stat().st_size))
+            if path not in self._active:
+                self._active[path] = (0, path.stat().st_size)
+            done, size = self._active[path]
             self._active[path] = (done + n, size)
             self._sent += n
             if self.tty and time.monotonic() - self._last_draw >= REDRAW_S:

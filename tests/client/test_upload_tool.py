@@ -27,6 +27,7 @@ from tests.client.tool import (
     stop,
     stored_objects,
     stored_rows,
+    tenant_with_login,
     write_photos,
 )
 from tests.factories import Tenant
@@ -225,3 +226,22 @@ def test_the_upload_url_limit_is_waited_out_after_its_retry_after(
     assert "summary: 2 uploaded" in done.stdout
     assert "429 from POST /v1/photos/upload-url; retrying in" in done.stderr
     assert stored_rows(committed, tenant.project.id) == 2
+
+
+def test_the_operator_follows_the_processing_but_uploads_nothing(
+    wairo: Wairo, tenant: Tenant, live_backoffice_api: str, live_media_api: str, committed: Session
+) -> None:
+    folder = wairo.cwd / "two"
+    write_photos(folder, 2)
+    assert wairo.run("upload", str(tenant.project.id), str(folder)).returncode == 0
+    operator = Wairo(config_dir=wairo.cwd / "operator-config", cwd=wairo.cwd)
+    operator.login(tenant, live_backoffice_api, live_media_api, role="operator")
+    status = operator.run("status", str(tenant.project.id), "--once")
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.startswith("2 photos: ")  # through the operator's project photo list
+    refused = operator.run("upload", str(tenant.project.id), str(folder))
+    assert refused.returncode == 2 and "photographer" in refused.stderr
+    assert photo_rows(committed, tenant.project.id) == 2
+    other = tenant_with_login(committed)  # another operator's project: a 404, said plainly
+    foreign = operator.run("status", str(other.project.id), "--once")
+    assert foreign.returncode == 1 and "404 not_found" in foreign.stderr

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.core.security import hash_password
 from api.core.storage import default_bucket, s3
-from api.models import Photo, Photographer
+from api.models import Operator, Photo, Photographer
 from api.models.photos import STORED_STATUSES
 from tests.factories import Factory, Tenant
 from tests.support.images import jpeg_bytes
@@ -28,13 +28,13 @@ PASSWORD = "shoot-the-first-dance"
 
 
 def tenant_with_login(committed: Session) -> Tenant:
-    """A committed tenant whose photographer logs in with `PASSWORD`."""
+    """A committed tenant whose photographer and operator log in with `PASSWORD`."""
     t = Factory(committed).tenant()
+    hashed = hash_password(PASSWORD)
     committed.execute(
-        update(Photographer)
-        .where(Photographer.id == t.photographer.id)
-        .values(password_hash=hash_password(PASSWORD))
+        update(Photographer).where(Photographer.id == t.photographer.id).values(password_hash=hashed)
     )
+    committed.execute(update(Operator).where(Operator.id == t.operator.id).values(password_hash=hashed))
     committed.commit()
     return t
 
@@ -53,8 +53,8 @@ class Wairo:
     def argv(self, *args: str) -> list[str]:
         return [self.python, "-m", "wairo_client", *args]
 
-    def login(self, tenant: Tenant, backoffice_api: str, media_api: str) -> None:
-        email = tenant.photographer.email
+    def login(self, tenant: Tenant, backoffice_api: str, media_api: str, role: str = "photographer") -> None:
+        email = tenant.photographer.email if role == "photographer" else tenant.operator.email
         done = self.run(
             "login",
             "--api",
@@ -66,7 +66,7 @@ class Wairo:
             WAIRO_PASSWORD=PASSWORD,
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "(photographer)" in done.stdout
+        assert f"({role})" in done.stdout
 
     def run(self, *args: str, timeout: float = 180, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

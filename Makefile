@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml setup.py requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -c requirements.lock -e '.[dev]' --config-settings editable_mode=compat
-	# compat mode puts only the repo root on sys.path; wairo_operator, wairo_contracts and wairo_dev live in folders of their own.
-	printf '%s\n' "$(CURDIR)/operator" "$(CURDIR)/contracts" "$(CURDIR)/devtools" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/wairo-operator.pth"
+	# compat mode puts only the repo root on sys.path; wairo_operator, wairo_contracts, wairo_dev and wairo_client live in folders of their own.
+	printf '%s\n' "$(CURDIR)/operator" "$(CURDIR)/contracts" "$(CURDIR)/devtools" "$(CURDIR)/client" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/wairo-operator.pth"
 	touch $@
 
 up: venv
@@ -29,7 +29,7 @@ demo: venv
 	$(BIN)/wairo-dev demo
 
 migrate: venv
-	$(BIN)/wairo migrate
+	$(BIN)/wairo-server migrate
 
 lint: venv
 	$(BIN)/ruff check .
@@ -37,7 +37,7 @@ lint: venv
 	$(BIN)/lint-imports
 
 typecheck: venv
-	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts devtools/wairo_dev bench tests
+	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts devtools/wairo_dev client/wairo_client bench tests
 
 pytest: venv $(TEST_DEPS)
 	$(BIN)/pytest
@@ -46,7 +46,7 @@ test: venv $(TEST_DEPS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts devtools/wairo_dev bench tests
+	$(BIN)/mypy api vision operator/wairo_operator contracts/wairo_contracts devtools/wairo_dev client/wairo_client bench tests
 	$(BIN)/pytest
 
 bench-api: venv

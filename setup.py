@@ -2,8 +2,8 @@
 
 Everything else is in pyproject.toml. An extra cannot carry a console script, and a script whose
 package was not copied would be a broken command in that image: the API image (contracts/ and api/)
-gets `wairo`, the operator and vision images none (they run `kopf` and `serve`), a development
-checkout every one.
+gets `wairo-server`, a photographer's install (client/) `wairo`, the operator and vision images
+none (they run `kopf` and `serve`), a development checkout every one.
 """
 
 from pathlib import Path
@@ -14,11 +14,9 @@ HERE = Path(__file__).resolve().parent
 
 # command -> (the folder its package lives in, its entry point)
 SCRIPTS = {
-    "wairo": ("api", "api.cli:main"),  # wairo migrate
+    "wairo-server": ("api", "api.cli:main"),  # wairo-server migrate
+    "wairo": ("client", "wairo_client.cli:main"),  # wairo login, wairo upload, wairo status
     "wairo-dev": ("devtools", "wairo_dev.cli:main"),  # wairo-dev up, wairo-dev demo
-    # Planned (a later issue): the photographer's upload client, a package of its own under client/
-    # importing only wairo_contracts and an HTTP client, never a server package:
-    # "wairo-upload": ("client", "wairo_upload.cli:main"),
 }
 
 setup(

@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# The api image: the three FastAPI apps, the Celery worker and beat, and `wairo migrate`.
+# The api image: the three FastAPI apps, the Celery worker and beat, and `wairo-server migrate`.
 #   docker build -f docker/api.Dockerfile -t wairo/api .
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -21,5 +21,5 @@ COPY --from=build /opt/venv /opt/venv
 USER 10001:10001
 EXPOSE 8001 8002 8003
 ENTRYPOINT ["tini", "--"]
-# The chart overrides the command per component (uvicorn ... --factory | celery ... worker | beat | wairo migrate).
+# The chart overrides the command per component (uvicorn ... --factory | celery ... worker | beat | wairo-server migrate).
 CMD ["uvicorn", "api.apps.backoffice:create_app", "--factory", "--host", "0.0.0.0", "--port", "8001"]

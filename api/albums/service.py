@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from api.albums.schemas import AlbumOut, AlbumUpdate
@@ -30,6 +30,7 @@ from api.deps import Staff
 from api.gallery.listing import PHOTO_COLUMNS, summary_of
 from api.gallery.schemas import PhotoSummary
 from api.gallery.service import favourited, paid_purchase_includes, tagged_in
+from api.media import album_entries
 from api.media import service as media_service
 from api.media.access import assigned_to
 from api.media.schemas import PhotoListItem
@@ -203,15 +204,7 @@ def add_photos(session: Session, album: Album, photo_ids: Sequence[uuid.UUID]) -
             )
         )
     )
-    new = [photo_id for photo_id in wanted if photo_id not in present]
-    if not new:
-        return
-    after = session.scalar(select(func.max(AlbumPhoto.position)).where(AlbumPhoto.album_id == album.id))
-    start = 0 if after is None else after + 1
-    session.execute(
-        insert(AlbumPhoto),
-        [{"album_id": album.id, "photo_id": p, "position": start + i} for i, p in enumerate(new)],
-    )
+    album_entries.append_photos(session, album.id, [p for p in wanted if p not in present])
 
 
 def remove_photo(session: Session, album: Album, photo_id: uuid.UUID) -> None:

@@ -58,6 +58,16 @@ def count(key: str) -> int:
     return int(value) if value else 0
 
 
+def window_left_s(key: str, window_s: int) -> int:
+    """Seconds until the current window of `key` ends (at least 1; `window_s` when unknown)."""
+    try:
+        ttl = int(redis_client().ttl(f"rl:{key}"))
+    except redis.RedisError as exc:
+        _unavailable(exc)
+        return window_s
+    return max(1, ttl) if ttl >= 0 else window_s
+
+
 def reset(key: str) -> None:
     try:
         redis_client().delete(f"rl:{key}")

@@ -74,11 +74,13 @@ class FileIn(StrictCamelModel):
 
 
 class PhotoUploadIn(FileIn):
-    """An upload URL's body: the file, the project, the photo's metadata, and the client's SHA-256 of
+    """An upload URL's body (for a single PUT, or before `POST /v1/uploads:resumable`): the file,
+    the project, the photo's metadata, an album of the project it joins, and the client's SHA-256 of
     the file (64 lower-case hex characters): the same file again in the project is refused (409
     `duplicate_photo`) once stored, or replaces the earlier upload that never completed."""
 
     project_id: uuid.UUID
+    album_id: uuid.UUID | None = None
     title: Title = None
     tags: Tags = Field(default_factory=list)
     client_sha256: Sha256 | None = None

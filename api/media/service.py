@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 from api.consent.service import has_active_consent
 from api.core.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from api.core.pagination import decode_cursor, nullable, page_of
-from api.core.ratelimit import hit
+from api.core.ratelimit import hit, window_left_s
 from api.core.storage import default_bucket, presign_get, presign_put
 from api.jobs.outbox import enqueue_job
-from api.media import retention
+from api.media import album_entries, retention
 from api.media.access import assigned_to
 from api.media.completion import photo_bucket
 from api.media.schemas import (
@@ -74,13 +74,21 @@ def photo_keys(photo: Photo) -> list[str]:
     return sorted({photo_key(photo.project_id, photo.id, n) for n in names} | set(photo.variants.values()))
 
 
+UPLOAD_URL_WINDOW_S = 60
+
+
 def _rate_limit(account_id: uuid.UUID) -> None:
+    """429 `upload_rate_limited` past the account's upload URLs of the minute, with `Retry-After`:
+    the seconds left in the window (one more Valkey command, on refusals only)."""
     settings = get_settings()
-    if hit(f"upload-url:{account_id}", 60) > settings.upload_urls_per_minute:
-        raise TooManyRequests(
+    key = f"upload-url:{account_id}"
+    if hit(key, UPLOAD_URL_WINDOW_S) > settings.upload_urls_per_minute:
+        refusal = TooManyRequests(
             f"At most {settings.upload_urls_per_minute} upload URLs per minute; try again shortly.",
             code="upload_rate_limited",
         )
+        refusal.headers = {"Retry-After": str(window_left_s(key, UPLOAD_URL_WINDOW_S))}
+        raise refusal
 
 
 def _uploads_open() -> ColumnElement[bool]:
@@ -179,11 +187,12 @@ def put_headers(content_type: str) -> dict[str, str]:
     return {"Content-Type": content_type}
 
 
-def _same_file(session: Session, photographer_id: uuid.UUID, body: PhotoUploadIn) -> None:
+def _same_file(session: Session, photographer_id: uuid.UUID, body: PhotoUploadIn) -> list[uuid.UUID]:
     """The client's hash given: 409 `duplicate_photo` (with the stored photo's id) when the project
     already stores that file; an earlier upload of it that never got stored (pending or failed) is
-    deleted as a photo deletion does it, so the new upload replaces it. Nothing is read unless the
-    photographer may upload to the project (the insert then refuses with what applies)."""
+    deleted as a photo deletion does it, so the new upload replaces it: the albums it was in are
+    answered, for the new photo to join. Nothing is read unless the photographer may upload to the
+    project (the insert then refuses with what applies)."""
     same = session.scalars(
         select(Photo)
         .join(Project, Project.id == Photo.project_id)
@@ -203,8 +212,20 @@ def _same_file(session: Session, photographer_id: uuid.UUID, body: PhotoUploadIn
             code="duplicate_photo",
             details={"photoId": str(stored.id)},
         )
+    albums = album_entries.albums_of(session, [photo.id for photo in same]) if same else []
     for photo in same:
         delete_photo(session, photo)
+    return albums
+
+
+def _join_albums(
+    session: Session, project_id: uuid.UUID, photo_id: uuid.UUID, album_ids: Sequence[uuid.UUID]
+) -> None:
+    """The new photo goes last in each album (404 when one is not the project's)."""
+    for album_id in dict.fromkeys(album_ids):
+        if album_entries.lock_album(session, album_id, project_id) is None:
+            raise NotFound("Album not found.")
+        album_entries.append_photos(session, album_id, [photo_id])
 
 
 def photo_upload_url(
@@ -213,10 +234,11 @@ def photo_upload_url(
     """The pending photo and its presigned PUT. Refusals, first that applies: 404 (not assigned, or
     a project photographers do not see), 409 `duplicate_photo` (see `_same_file`: one more round
     trip, only with a hash), `project_closed`, `project_not_ready`, `photo_quota` /
-    `storage_quota`, then 429. A refusal after the insert rolls it back with the request."""
+    `storage_quota`, 404 for an `albumId` not of the project, then 429. A refusal after the insert
+    rolls it back with the request. The photo joins `albumId` and the albums of the upload it
+    replaces, in the same transaction."""
     settings = get_settings()
-    if body.client_sha256 is not None:
-        _same_file(session, photographer_id, body)
+    replaced_albums = _same_file(session, photographer_id, body) if body.client_sha256 is not None else []
     photo_id = uuid.uuid4()
     key = photo_key(body.project_id, photo_id)
     found = session.execute(  # through the session: pending changes are flushed first
@@ -245,6 +267,8 @@ def photo_upload_url(
         )
     if not found.inserted:
         raise _quota_refusal(session, body.project_id)
+    albums = [*([body.album_id] if body.album_id is not None else []), *replaced_albums]
+    _join_albums(session, body.project_id, photo_id, albums)
     _rate_limit(photographer_id)
     url = presign_put(key, body.content_type, bucket=found.bucket or default_bucket())
     return PhotoUploadOut(

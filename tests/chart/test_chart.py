@@ -148,7 +148,7 @@ def test_default_render_has_the_whole_platform() -> None:
 
     job = _by_kind(docs, "Job")["wairo-migrate"]
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
-    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["wairo", "migrate"]
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["wairo-server", "migrate"]
 
     operator = deployments["wairo-operator"]["spec"]["template"]["spec"]["containers"][0]
     assert operator["command"] == ["kopf", "run"]

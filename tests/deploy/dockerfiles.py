@@ -23,6 +23,7 @@ class Deployable:
     extras: frozenset[str]  # what its image installs: `pip install '.[<extras>]'`
     # Other requirements its Dockerfile may install by name (the vision image's CUDA onnxruntime).
     swaps: frozenset[str] = frozenset()
+    image: bool = True  # False: no image, installed by `pip install` from its folders alone
 
     @property
     def dockerfile(self) -> Path:
@@ -42,6 +43,12 @@ DEPLOYABLES = {
         ),
     )
 }
+
+
+# The photographer's upload tool: no image, `pip install 'wairo[client]'` on their own machine.
+CLIENT = Deployable("client", frozenset({"client"}), frozenset({"client"}), image=False)
+# Every install tests/deploy builds: the images' and the client's.
+INSTALLS = DEPLOYABLES | {CLIENT.name: CLIENT}
 
 
 @dataclass(frozen=True)

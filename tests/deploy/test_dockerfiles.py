@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from tests.deploy.dockerfiles import DEPLOYABLES, PROJECT_FILES, ROOT, Deployable, parse
+from tests.deploy.dockerfiles import DEPLOYABLES, INSTALLS, PROJECT_FILES, ROOT, Deployable, parse
 
 
 @pytest.mark.parametrize("deployable", DEPLOYABLES.values(), ids=DEPLOYABLES)
@@ -32,11 +32,11 @@ def test_installs_only_its_extra(deployable: Deployable) -> None:
 
 def test_extras_and_packages_exist() -> None:
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    for deployable in DEPLOYABLES.values():
+    for deployable in INSTALLS.values():
         assert deployable.extras <= set(extras), deployable
         assert all((ROOT / package).is_dir() for package in deployable.packages), deployable
-    # Development installs every deployable's extra.
-    assert "wairo[api,vision,operator]" in extras["dev"]
+    # Development installs every deployable's extra, the upload tool's too.
+    assert "wairo[api,vision,operator,client]" in extras["dev"]
 
 
 def test_the_parser_reads_continuations_flags_and_stages(tmp_path) -> None:

@@ -1,13 +1,16 @@
 """One install per deployable: each deployable's fresh venv (what its Dockerfile copies, its extra,
 the lock's pins; tests/deploy/venvs.py) runs its own processes and holds none of the others'.
 
-- api: the three apps and every worker task import, `wairo migrate` builds a new database, the main
+- api: the three apps and every worker task import, `wairo-server migrate` builds a new database, the main
   app serves /readyz under uvicorn and a Celery worker answers the chart's liveness ping; no ray,
   dlib, onnxruntime, kopf, moto, localstripe or pgserver installed.
 - operator: `kopf run -m wairo_operator.main` (the image's entry point) reconciles a Project in a
   kmock Kubernetes emulator and cleans it up on delete; no FastAPI, ray or dlib installed.
 - vision: `python -m vision.serve` starts Ray Serve and finds a face through the API's own
   VisionClient; no API package, SQLAlchemy or kopf installed.
+- client (`pip install '.[client]'` from a tree of client/ and the project files, no image): the
+  `wairo` script logs in and uploads photos to the live APIs; httpx and pydantic (the base) are all
+  it holds, no server package.
 
 Every process runs from an empty folder with the venv's own interpreter: nothing of the checkout
 or the dev venv is importable. The Postgres, S3 and Valkey they reach are the session's (`infra`).
@@ -29,11 +32,13 @@ import httpx
 import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.orm import Session
 
 from api.migrate import alembic_config
 from api.processing.vision_client import VisionClient
 from api.provisioning.project_cr import ProjectCRClient
 from api.settings import get_settings
+from tests.client.tool import PASSWORD, stored_rows, tenant_with_login, write_photos
 from tests.deploy.dockerfiles import ROOT
 from tests.deploy.venvs import Venv
 from tests.support.images import FACE_IMAGES
@@ -128,7 +133,7 @@ def test_api_install(
     empty_dir: Path,
 ) -> None:
     venv = deploy_venv("api")
-    _assert_holds(venv, {"api", "wairo_contracts"}, API_ABSENT, {"wairo"}, empty_dir)
+    _assert_holds(venv, {"api", "wairo_contracts"}, API_ABSENT, {"wairo-server"}, empty_dir)
 
     # The same apps and tasks as the dev checkout's.
     surface = venv.run(["python", "-c", API_SURFACE], empty_dir, timeout=180)
@@ -141,8 +146,8 @@ def test_api_install(
     tasks = set(json.loads(surface.stdout)["tasks"])
     assert {"process_photo", "relay_outbox", "sync_project_resource"} <= tasks
 
-    # `wairo migrate` (the chart's pre-install hook) builds an empty database up to head.
-    migrate = venv.run(["wairo", "migrate"], empty_dir, timeout=180, WAIRO_DATABASE_URL=fresh_database)
+    # `wairo-server migrate` (the chart's pre-install hook) builds an empty database up to head.
+    migrate = venv.run(["wairo-server", "migrate"], empty_dir, timeout=180, WAIRO_DATABASE_URL=fresh_database)
     assert migrate.returncode == 0, migrate.stderr
     assert "migrations: at head" in migrate.stdout
     migrated = create_engine(fresh_database)
@@ -315,3 +320,37 @@ def test_vision_install(
     assert len(result.faces) >= 1, _logs(service)
     # Stopped by `sup` (its whole process group, Ray's processes with it). No exit code is checked:
     # the driver may abort when the raylet it shares the SIGTERM with goes first.
+
+
+# -- client ------------------------------------------------------------------------------------
+
+CLIENT_ABSENT = DEV_ONLY | {"api", "vision", "wairo_operator", "wairo_contracts", "fastapi", "sqlalchemy"}
+CLIENT_ABSENT |= {"boto3", "celery", "numpy", "PIL", "uvicorn", "kubernetes"}
+
+
+def test_client_install(
+    deploy_venv: Callable[[str], Venv],
+    committed: Session,
+    live_backoffice_api: str,
+    live_media_api: str,
+    empty_dir: Path,
+) -> None:
+    venv = deploy_venv("client")
+    _assert_holds(venv, {"wairo_client", "httpx"}, CLIENT_ABSENT, {"wairo"}, empty_dir)
+    tenant = tenant_with_login(committed)
+    config_dir = str(empty_dir / "config")
+    login = ["wairo", "login", "--api", live_backoffice_api, "--media-api", live_media_api]
+    logged_in = venv.run(
+        [*login, "--email", tenant.photographer.email],
+        empty_dir,
+        WAIRO_CONFIG_DIR=config_dir,
+        WAIRO_PASSWORD=PASSWORD,
+    )
+    assert logged_in.returncode == 0, logged_in.stdout + logged_in.stderr
+    write_photos(empty_dir / "card", 2)
+    done = venv.run(
+        ["wairo", "upload", str(tenant.project.id), "card"], empty_dir, WAIRO_CONFIG_DIR=config_dir
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "summary: 2 uploaded" in done.stdout
+    assert stored_rows(committed, tenant.project.id) == 2

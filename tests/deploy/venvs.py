@@ -2,8 +2,8 @@
 exactly the files the Dockerfile copies, in an empty source tree, then
 `pip install -c requirements.lock '.[<extras>]'` (packages from pip's cache and configured index).
 
-`python -m tests.deploy.venvs` builds the three with bytecode compiled, as the images hold them, and
-prints their sizes (the README's table).
+`python -m tests.deploy.venvs` builds the three and the upload tool's with bytecode compiled, as the
+images hold them, and prints their sizes (the README's table).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.deploy.dockerfiles import DEPLOYABLES, ROOT, Deployable, parse
+from tests.deploy.dockerfiles import INSTALLS, PROJECT_FILES, ROOT, Deployable, parse
 
 # Extras of the images that cannot install here: the CUDA build of onnxruntime (a GPU machine's).
 NOT_LOCAL = frozenset({"gpu"})
@@ -81,9 +82,14 @@ class Venv:
 
 
 def source_tree(deployable: Deployable, dest: Path) -> Path:
-    """What the deployable's Dockerfile copies from the build context, and nothing else."""
+    """What the deployable's Dockerfile copies from the build context (without an image: the
+    project files and its folders), and nothing else."""
     dest.mkdir(parents=True)
-    for source in parse(deployable.dockerfile).copies:
+    if deployable.image:
+        copies: Sequence[str] = parse(deployable.dockerfile).copies
+    else:
+        copies = sorted(PROJECT_FILES | deployable.packages)
+    for source in copies:
         path = ROOT / source
         if path.is_dir():
             shutil.copytree(path, dest / source, ignore=_IGNORED)
@@ -115,10 +121,10 @@ def build(deployable: Deployable, dest: Path, compile_bytecode: bool = False) ->
 
 
 def build_all(dest: Path, compile_bytecode: bool = False) -> dict[str, Venv]:
-    with ThreadPoolExecutor(len(DEPLOYABLES)) as pool:
+    with ThreadPoolExecutor(len(INSTALLS)) as pool:
         futures = {
             name: pool.submit(build, deployable, dest / name, compile_bytecode)
-            for name, deployable in DEPLOYABLES.items()
+            for name, deployable in INSTALLS.items()
         }
         return {name: future.result() for name, future in futures.items()}
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.apps.media import create_app
@@ -291,3 +291,97 @@ def test_concurrent_changes_keep_positions_and_names_exact(infra: dict[str, str]
     rows = committed.scalars(select(AlbumPhoto).where(AlbumPhoto.album_id == uuid.UUID(albums[0]))).all()
     assert {r.photo_id for r in rows} == {p.id for p in photos}
     assert sorted(r.position for r in rows) == list(range(6))  # each photo once, one place each
+
+
+def _upload_into(media: TestClient, token: str, path: str, project_id: Any, **extra: Any) -> Any:
+    return media.post(path, json={"projectId": str(project_id), **extra}, headers=bearer(token))
+
+
+def _album_rows(db: Session, album_id: str) -> list[tuple[str, int]]:
+    rows = db.execute(
+        select(AlbumPhoto.photo_id, AlbumPhoto.position)
+        .where(AlbumPhoto.album_id == uuid.UUID(album_id))
+        .order_by(AlbumPhoto.position)
+    )
+    return [(str(photo_id), position) for photo_id, position in rows]
+
+
+def test_upload_urls_put_the_new_photo_in_the_album(media: TestClient, build: Factory, db: Session) -> None:
+    t = build.tenant()
+    album = _create(media, t.operator_token, t.project.id, "Ceremony")
+    there = build.uploaded_photo(t)
+    _add(media, t.operator_token, album["id"], [there])
+    ids = [str(there.id)]
+    for path in ("/v1/photos/upload-url", "/v1/photographers/me/photos/upload-url"):
+        response = _upload_into(
+            media, t.photographer_token, path, t.project.id, albumId=album["id"], title="Vows", tags=["Rings"]
+        )
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["photoId"])
+    assert _album_rows(db, album["id"]) == [(photo_id, i) for i, photo_id in enumerate(ids)]
+    # The resumable flow starts from such an upload URL: its photo is in the album from the start.
+    photo = db.get(Photo, uuid.UUID(ids[-1]))
+    assert photo is not None and photo.title == "Vows" and photo.tags == ["rings"]
+    started = media.post(
+        "/v1/uploads:resumable",
+        json={"photoId": ids[-1], "totalBytes": 6 * 1024 * 1024, "contentType": "image/jpeg"},
+        headers=bearer(t.photographer_token),
+    )
+    assert started.status_code == 201, started.text
+    assert _album_rows(db, album["id"])[-1] == (ids[-1], 2)
+
+
+def test_an_album_of_another_project_or_unknown_is_404_and_nothing_is_written(
+    media: TestClient, build: Factory, db: Session
+) -> None:
+    t, other = build.tenant(), build.tenant()
+    theirs = _create(media, other.operator_token, other.project.id, "Ceremony")
+    sibling = build.project(t.operator, photographers=[t.photographer], name="Another gala")
+    mine_elsewhere = _create(media, t.operator_token, sibling.id, "Ceremony")  # same operator, other project
+    before = db.scalar(select(func.count()).select_from(Photo))
+    for album_id in (theirs["id"], mine_elsewhere["id"], str(uuid.uuid4())):
+        response = _upload_into(
+            media, t.photographer_token, "/v1/photos/upload-url", t.project.id, albumId=album_id
+        )
+        assert_error(response, 404)
+        assert album_id not in response.text
+    # The other tenant's photographer cannot upload into this project's album either.
+    mine = _create(media, t.operator_token, t.project.id, "Reception")
+    response = _upload_into(
+        media, other.photographer_token, "/v1/photos/upload-url", t.project.id, albumId=mine["id"]
+    )
+    assert_error(response, 404)
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(Photo)) == before
+    assert _album_rows(db, theirs["id"]) == [] and _album_rows(db, mine["id"]) == []
+
+
+def test_a_replacing_upload_keeps_the_albums_and_joins_the_new_one(
+    media: TestClient, build: Factory, db: Session
+) -> None:
+    t = build.tenant()
+    ceremony = _create(media, t.operator_token, t.project.id, "Ceremony")
+    reception = _create(media, t.operator_token, t.project.id, "Reception")
+    sha = "b" * 64
+    first = _upload_into(
+        media,
+        t.photographer_token,
+        "/v1/photos/upload-url",
+        t.project.id,
+        albumId=ceremony["id"],
+        clientSha256=sha,
+    ).json()
+    again = _upload_into(
+        media,
+        t.photographer_token,
+        "/v1/photos/upload-url",
+        t.project.id,
+        albumId=reception["id"],
+        clientSha256=sha,
+    )
+    assert again.status_code == 201, again.text
+    new = again.json()["photoId"]
+    db.expire_all()
+    assert db.get(Photo, uuid.UUID(first["photoId"])) is None  # the pending one was replaced
+    assert _album_rows(db, ceremony["id"]) == [(new, 0)]
+    assert _album_rows(db, reception["id"]) == [(new, 0)]

@@ -117,7 +117,9 @@ def test_upload_urls_are_rate_limited(
     t = build.tenant()
     for _ in range(3):
         assert upload_url(media, t.photographer_token, t.project.id).status_code == 201
-    assert_error(upload_url(media, t.photographer_token, t.project.id), 429, "upload_rate_limited")
+    refused = upload_url(media, t.photographer_token, t.project.id)
+    assert_error(refused, 429, "upload_rate_limited")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60  # what is left of the minute
 
 
 def test_complete_photo_is_idempotent_and_needs_the_object(

@@ -39,6 +39,7 @@ def operator(apis: dict[str, Api], state: dict[str, Any]) -> None:
         "POST", "/v1/auth/login", json={"email": photographer_email, "password": "ana-pass-12"}
     )
     state["photographer_token"] = login["token"]
+    state["photographer_login"] = (photographer_email, "ana-pass-12")  # for `wairo login`
     step("photographer logged in")
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -58,27 +62,47 @@ def _event_photos() -> list[tuple[str, bytes]]:
     return [(p.name, p.read_bytes()) for p in sorted(folder.glob("*.jpg"))]
 
 
-def _photo_status(media: Api, token: str, photo_id: str) -> Callable[[], Any]:
-    def fetch() -> Any:
-        return media.call("GET", f"/v1/photos/{photo_id}", token=token)
-
-    return fetch
+def _wairo(*args: str, config_dir: Path, timeout_s: float, **env: str) -> None:
+    """Run the photographer's `wairo` tool (client/wairo_client) as they would, its output shown."""
+    print(f"    $ wairo {' '.join(args)}", flush=True)
+    argv = [sys.executable, "-m", "wairo_client", *args]
+    env = {**os.environ, "WAIRO_CONFIG_DIR": str(config_dir), **env}
+    try:
+        done = subprocess.run(argv, env=env, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise DemoError(f"wairo {args[0]} did not finish in {timeout_s:.0f}s") from exc
+    if done.returncode != 0:
+        raise DemoError(f"wairo {args[0]} exited with {done.returncode}")
 
 
 def photographer_uploads(apis: dict[str, Api], state: dict[str, Any]) -> None:
-    media, token = apis["media"], state["photographer_token"]
-    chapter("Photographer uploads")
+    """The photographer uploads the event with `wairo upload`: the first half of the photos into
+    the album "Ceremony", the rest into "Reception"; `wairo status` follows the processing."""
+    media, token, project = apis["media"], state["photographer_token"], state["project_id"]
+    chapter("Photographer uploads (the wairo tool)")
     photos = _event_photos()
-    step(f"{len(photos)} photos to upload (portraits and group photos)")
-    ids = []
-    for name, data in photos:
-        body = {"projectId": state["project_id"], "fileName": name, "sizeBytes": len(data)}
-        upload = media.call("POST", "/v1/photos/upload-url", token=token, json=body, expect=201)
-        _put(upload["uploadUrl"], data)
-        media.call("POST", f"/v1/photos/{upload['photoId']}/complete", token=token, expect=202)
-        ids.append(upload["photoId"])
-    step(f"uploaded through presigned PUTs and completed: {len(ids)} photos")
-    results = [_poll(_photo_status(media, token, pid), ("ready", "failed"), "photo") for pid in ids]
+    half = len(photos) // 2
+    step(f"{len(photos)} photos on the memory card (portraits and group photos)")
+    with tempfile.TemporaryDirectory(prefix="wairo-demo-card-") as card:
+        config_dir = Path(card) / "config"
+        email, password = state["photographer_login"]
+        endpoints = state["endpoints"]
+        _wairo(
+            "login", "--api", endpoints["backoffice API"], "--media-api", endpoints["media API"],
+            "--email", email, config_dir=config_dir, timeout_s=60, WAIRO_PASSWORD=password,
+        )  # fmt: skip
+        for album, part in (("Ceremony", photos[:half]), ("Reception", photos[half:])):
+            folder = Path(card) / album.lower()
+            folder.mkdir()
+            for name, data in part:
+                (folder / name).write_bytes(data)
+            _wairo(
+                "upload", project, str(folder), "--album", album, "--parallel", "4",
+                config_dir=config_dir, timeout_s=POLL_TIMEOUT_S,
+            )  # fmt: skip
+        _wairo("status", project, "--interval", "2", config_dir=config_dir, timeout_s=3 * POLL_TIMEOUT_S)
+    listed = media.call("GET", f"/v1/photographers/me/projects/{project}/photos?limit=200", token=token)
+    results = [media.call("GET", f"/v1/photos/{p['id']}", token=token) for p in listed]
     statuses = Counter(r["status"] for r in results)
     faces = sum(r["faceCount"] or 0 for r in results)
     step(f"processed: {dict(statuses)}; {faces} faces found")
@@ -88,7 +112,14 @@ def photographer_uploads(apis: dict[str, Api], state: dict[str, Any]) -> None:
         f"e.g. {sample['fileName']}: {sample['width']}x{sample['height']}, camera {exif.get('make')} "
         f"{exif.get('model')}, variants {[v['name'] for v in sample['variants'] if v['ready']]}"
     )
-    state["photo_ids"] = ids
+    albums = media.call("GET", f"/v1/projects/{project}/albums", token=token)
+    step("albums: " + ", ".join(f"{a['name']} ({a['photoCount']} photos)" for a in albums))
+    query = 'album:"Reception" faces:>1'
+    found = media.call("GET", "/v1/search/photos", token=token, params={"q": query, "limit": 50})["photos"]
+    by_id = {r["id"]: r["fileName"] for r in results}
+    names = ", ".join(sorted(by_id.get(r["id"]) or r["id"] for r in found)[:6])
+    step(f"search {query!r} (media API, staff): {len(found)} found with more than one face: {names}")
+    state["photo_ids"] = [r["id"] for r in results]
 
 
 def _portrait() -> tuple[str, bytes]:

@@ -9,6 +9,12 @@
 /** @typedef {Blob | ArrayBuffer | Uint8Array} FileBody  A file's bytes: a browser File, a Node Buffer... */
 
 /**
+ * @typedef {{id: string, status: string, projectId: string | null, projectName: string, photoCount: number,
+ *   photosDownloaded: number, subtotalCents: number, discountAppliedCents: number, totalCents: number,
+ *   currency: string, appliedPromoCode: string | null, createdAt: string}} Purchase  `GET /v1/purchases` items
+ */
+
+/**
  * @typedef {object} PollOptions
  * @property {number} [intervalMs]  pause between two reads (default 1000)
  * @property {number} [timeoutMs]   give up after this long (default 120 000)
@@ -53,7 +59,7 @@ export function contentTypeOf(name) {
  */
 export async function sha256Hex(file) {
   const bytes = file instanceof Blob ? await file.arrayBuffer() : file;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', /** @type {BufferSource} */ (bytes)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
@@ -71,7 +77,7 @@ function sizeOf(file) {
  * @returns {Promise<void>}
  */
 export async function putToStorage(uploadUrl, file, headers) {
-  const response = await fetch(uploadUrl, {method: 'PUT', body: file, headers});
+  const response = await fetch(uploadUrl, {method: 'PUT', body: /** @type {BodyInit} */ (file), headers});
   if (!response.ok) {
     const text = await response.text();
     throw new ApiError(response.status, {code: 'storage_put_failed', message: text.slice(0, 300)}, null, 'PUT upload');
@@ -345,7 +351,7 @@ export class AttendeeClient {
 
   /**
    * `GET /v1/purchases`, newest first (one page of up to 100).
-   * @returns {Promise<Array<{id: string, status: string, totalCents: number, currency: string, photoCount: number}>>}
+   * @returns {Promise<Purchase[]>}
    */
   purchases() {
     return this.main.call('GET', `/v1/purchases${query({limit: 100})}`);
@@ -355,11 +361,13 @@ export class AttendeeClient {
    * Poll `GET /v1/purchases` until this purchase is `paid` (or `failed` / `canceled`).
    * @param {string} purchaseId
    * @param {PollOptions} [options]
+   * @returns {Promise<Purchase>}
    */
   async waitForPurchase(purchaseId, options) {
     const settled = ['paid', 'failed', 'canceled'];
     const find = async () => (await this.purchases()).find((p) => p.id === purchaseId);
-    return poll(find, (p) => Boolean(p && settled.includes(p.status)), {what: 'purchase', ...options});
+    const found = await poll(find, (p) => Boolean(p && settled.includes(p.status)), {what: 'purchase', ...options});
+    return /** @type {Purchase} */ (found); // isDone saw it
   }
 
   /**

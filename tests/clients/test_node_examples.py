@@ -24,7 +24,9 @@ from tests.support.images import jpeg_bytes
 from tests.support.stripe import fetch_intent
 
 NODE = shutil.which("node")
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not on PATH (the examples are Node 20 ES modules)")
+pytestmark = pytest.mark.skipif(
+    NODE is None, reason="node is not on PATH (the examples are Node 20 ES modules)"
+)
 
 CLIENTS = Path(__file__).resolve().parents[2] / "docs" / "clients"
 PASSWORD = "correct horse battery"
@@ -84,7 +86,7 @@ def test_photographer_example_uploads_and_waits_until_ready(
         assert row.tags == ["ceremony", "portraits"]
         faces = committed.scalar(select(func.count()).select_from(Face).where(Face.photo_id == row.id))
         assert reported["faceCount"] == row.face_count == faces
-    assert rows[summary["photos"][1]["photoId"]].face_count >= 2  # the group photo
+    assert (rows[summary["photos"][1]["photoId"]].face_count or 0) >= 2  # the group photo
     assert rows[summary["photos"][2]["photoId"]].content_type == "image/png"
 
     again = run_example("photographer.mjs", env)  # the same files: 409 duplicate_photo, skipped
@@ -144,7 +146,7 @@ def test_attendee_example_from_registration_to_download(
     assert {str(i) for i in items} == set(summary["photoIds"]) <= {str(p.id) for p in photos}
     assert len(summary["photoIds"]) == 2 and purchase.total_cents == summary["totalCents"] == 1000
     assert summary["paymentIntentId"] == purchase.stripe_payment_intent_id
-    assert fetch_intent(infra, purchase.stripe_payment_intent_id)["status"] == "succeeded"
+    assert fetch_intent(infra, summary["paymentIntentId"])["status"] == "succeeded"
     assert summary["downloadedPhotoId"] in summary["photoIds"]
     assert summary["downloadBytes"] == len(WATERMARK_BYTES)
     assert summary["downloadSha256"] == hashlib.sha256(WATERMARK_BYTES).hexdigest()

@@ -103,6 +103,18 @@ export async function poll(fetchOnce, isDone, {intervalMs = 1000, timeoutMs = 12
   }
 }
 
+/**
+ * The JSON of a body; null when it is not JSON (a proxy's HTML error page, say).
+ * @param {string} text
+ */
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /** One API (a base URL) and the caller's access token. */
 class Api {
   /** @param {string} baseUrl */
@@ -130,7 +142,7 @@ class Api {
       body: json === undefined ? undefined : JSON.stringify(json),
     });
     const text = await response.text();
-    const body = text ? JSON.parse(text) : null;
+    const body = text ? parseJson(text) : null;
     if (response.status !== expect) {
       const error = body?.error ?? {code: 'unexpected_status', message: text.slice(0, 300)};
       throw new ApiError(response.status, error, response.headers.get('X-Request-ID'), `${method} ${path}`);
@@ -274,21 +286,36 @@ export class AttendeeClient {
   }
 
   /**
-   * A selfie: `POST /v1/selfie/upload-url` (201) → PUT to storage → `POST /v1/selfie/{id}/complete`
-   * (202). Processing (face check, then matching in each joined project) runs after.
+   * `POST /v1/selfie/upload-url` (201): a presigned PUT bound to the content type (and size, when
+   * given); 403 without biometric consent, 409 `selfie_limit` past three kept selfies.
+   * @param {{contentType?: string, sizeBytes?: number}} [file]
+   * @returns {Promise<{selfieId: string, uploadUrl: string, key: string, expiresInSeconds: number}>}
+   */
+  selfieUploadUrl(file = {}) {
+    return this.media.call('POST', '/v1/selfie/upload-url', {json: file, expect: 201});
+  }
+
+  /**
+   * `POST /v1/selfie/{selfieId}/complete` (202) once the PUT is done (409 when the object is not in storage).
+   * @param {string} selfieId
+   * @returns {Promise<{selfieId: string, status: string}>}
+   */
+  completeSelfie(selfieId) {
+    return this.media.call('POST', `/v1/selfie/${selfieId}/complete`, {expect: 202});
+  }
+
+  /**
+   * A selfie in one go: upload URL → PUT of the bytes with the signed `Content-Type` → complete.
+   * Processing (face check, then matching in each joined project) runs after: `waitForSelfie`.
    * @param {FileBody} file
    * @param {string} [contentType]  image/jpeg, image/png or image/webp (a File's own type by default)
    * @returns {Promise<{selfieId: string, key: string}>}
    */
   async uploadSelfie(file, contentType) {
     const type = contentType ?? ((file instanceof Blob && file.type) || 'image/jpeg');
-    const upload = await this.media.call('POST', '/v1/selfie/upload-url', {
-      json: {contentType: type, sizeBytes: sizeOf(file)},
-      expect: 201,
-    });
-    // The URL is signed for its Content-Type; a response naming its headers is followed as is.
-    await putToStorage(upload.uploadUrl, file, upload.headers ?? {'Content-Type': type});
-    await this.media.call('POST', `/v1/selfie/${upload.selfieId}/complete`, {expect: 202});
+    const upload = await this.selfieUploadUrl({contentType: type, sizeBytes: sizeOf(file)});
+    await putToStorage(upload.uploadUrl, file, {'Content-Type': type}); // what the URL is signed for
+    await this.completeSelfie(upload.selfieId);
     return {selfieId: upload.selfieId, key: upload.key};
   }
 
@@ -411,21 +438,46 @@ export class PhotographerClient {
   }
 
   /**
-   * One photo: `POST /v1/photos/upload-url` (201) → PUT with the response's `headers` →
-   * `POST /v1/photos/{id}/complete` (202). With `sha256` the same file again in the project is a
-   * 409 `duplicate_photo` naming the stored photo in `details.photoId`.
+   * `POST /v1/photos/upload-url` (201): the presigned PUT, the `headers` it must carry and the
+   * photo's `statusUrl`. With `clientSha256` the same file again in the project is a 409
+   * `duplicate_photo` naming the stored photo in `details.photoId`.
+   * @param {{projectId: string, fileName?: string, contentType?: string, sizeBytes?: number,
+   *   title?: string, tags?: string[], clientSha256?: string}} photo
+   * @returns {Promise<{photoId: string, uploadUrl: string, key: string, expiresInSeconds: number,
+   *   statusUrl: string, headers: Record<string, string>}>}
+   */
+  photoUploadUrl(photo) {
+    return this.media.call('POST', '/v1/photos/upload-url', {json: photo, expect: 201});
+  }
+
+  /**
+   * `POST /v1/photos/{photoId}/complete` (202) once the PUT is done (409 when the object is not in storage).
+   * @param {string} photoId
+   * @returns {Promise<{photoId: string, status: string}>}
+   */
+  completePhoto(photoId) {
+    return this.media.call('POST', `/v1/photos/${photoId}/complete`, {expect: 202});
+  }
+
+  /**
+   * One photo in one go: upload URL → PUT with the response's `headers` → complete.
    * @param {{projectId: string, file: FileBody, fileName?: string, contentType?: string,
    *   title?: string, tags?: string[], sha256?: string}} photo
    * @returns {Promise<{photoId: string, statusUrl: string, status: string}>}
    */
   async uploadPhoto({projectId, file, fileName, contentType, title, tags, sha256}) {
     const type = contentType ?? ((file instanceof Blob && file.type) || contentTypeOf(fileName ?? ''));
-    const upload = await this.media.call('POST', '/v1/photos/upload-url', {
-      json: {projectId, fileName, contentType: type, sizeBytes: sizeOf(file), title, tags, clientSha256: sha256},
-      expect: 201,
+    const upload = await this.photoUploadUrl({
+      projectId,
+      fileName,
+      contentType: type,
+      sizeBytes: sizeOf(file),
+      title,
+      tags,
+      clientSha256: sha256,
     });
     await putToStorage(upload.uploadUrl, file, upload.headers);
-    const done = await this.media.call('POST', `/v1/photos/${upload.photoId}/complete`, {expect: 202});
+    const done = await this.completePhoto(upload.photoId);
     return {photoId: upload.photoId, statusUrl: upload.statusUrl, status: done.status};
   }
 

@@ -173,6 +173,7 @@ onSubmit('photos-step', async (data) => {
   const paid = waitAndDownload(order.purchaseId, photoIds).catch((error) => log(`error: ${explain(error)}`));
   if (!order.clientSecret) return paid; // free after the discount: paid at once, no PaymentIntent
   const s = settings();
+  if (!s.publishableKey) throw new Error('set the Stripe publishable key in the settings, then buy again');
   stripe ??= await loadStripe(s.stripeJsUrl, s.publishableKey);
   if (!card) {
     card = stripe.elements().create('card');

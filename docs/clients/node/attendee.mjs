@@ -20,17 +20,8 @@ import {basename} from 'node:path';
 import {env, exit} from 'node:process';
 
 import {AttendeeClient, contentTypeOf} from '../wairo.mjs';
+import {required} from './env.mjs';
 import {confirmWithTestCard} from './localstripe.mjs';
-
-/** @param {string} name */
-function required(name) {
-  const value = env[name];
-  if (!value) {
-    console.error(`set ${name}`);
-    exit(2);
-  }
-  return value;
-}
 
 const client = new AttendeeClient({
   mainUrl: env.WAIRO_MAIN_URL ?? 'http://127.0.0.1:3002',

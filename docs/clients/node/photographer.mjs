@@ -12,16 +12,7 @@ import {basename, delimiter} from 'node:path';
 import {env, exit} from 'node:process';
 
 import {ApiError, PhotographerClient, contentTypeOf, sha256Hex} from '../wairo.mjs';
-
-/** @param {string} name */
-function required(name) {
-  const value = env[name];
-  if (!value) {
-    console.error(`set ${name}`);
-    exit(2);
-  }
-  return value;
-}
+import {required} from './env.mjs';
 
 const client = new PhotographerClient({
   backofficeUrl: env.WAIRO_BACKOFFICE_URL ?? 'http://127.0.0.1:3001',

@@ -116,6 +116,7 @@ class SelfieUploadOut(CamelModel):
     upload_url: str
     key: str
     expires_in_seconds: int
+    headers: dict[str, str]  # what the PUT must send, as for photos
 
 
 class ProfilePictureOut(CamelModel):

@@ -289,7 +289,7 @@ export class AttendeeClient {
    * `POST /v1/selfie/upload-url` (201): a presigned PUT bound to the content type (and size, when
    * given); 403 without biometric consent, 409 `selfie_limit` past three kept selfies.
    * @param {{contentType?: string, sizeBytes?: number}} [file]
-   * @returns {Promise<{selfieId: string, uploadUrl: string, key: string, expiresInSeconds: number}>}
+   * @returns {Promise<{selfieId: string, uploadUrl: string, key: string, expiresInSeconds: number, headers: Record<string, string>}>}
    */
   selfieUploadUrl(file = {}) {
     return this.media.call('POST', '/v1/selfie/upload-url', {json: file, expect: 201});
@@ -314,7 +314,7 @@ export class AttendeeClient {
   async uploadSelfie(file, contentType) {
     const type = contentType ?? ((file instanceof Blob && file.type) || 'image/jpeg');
     const upload = await this.selfieUploadUrl({contentType: type, sizeBytes: sizeOf(file)});
-    await putToStorage(upload.uploadUrl, file, {'Content-Type': type}); // what the URL is signed for
+    await putToStorage(upload.uploadUrl, file, upload.headers); // what the URL is signed for
     await this.completeSelfie(upload.selfieId);
     return {selfieId: upload.selfieId, key: upload.key};
   }

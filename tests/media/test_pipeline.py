@@ -279,7 +279,10 @@ def test_selfie_is_approved_matched_and_rematched(
     guest = build.attendee(t.project, consent=True)
     user, token = guest.user, guest.token
     selfie = live_media.post("/v1/selfie/upload-url", headers=bearer(token)).json()
-    put(selfie["uploadUrl"], (FACE_IMAGES / "img1.jpg").read_bytes(), "image/jpeg")  # person p01
+    assert selfie["headers"] == {"Content-Type": "image/jpeg"}  # what the PUT is signed for
+    put(
+        selfie["uploadUrl"], (FACE_IMAGES / "img1.jpg").read_bytes(), selfie["headers"]["Content-Type"]
+    )  # p01
     assert (
         live_media.post(f"/v1/selfie/{selfie['selfieId']}/complete", headers=bearer(token)).status_code == 202
     )

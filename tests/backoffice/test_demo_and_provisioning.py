@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,11 +26,13 @@ from wairo_dev.demo.backoffice import operator_setup
 from wairo_dev.demo.client import Api
 
 
-def test_operator_setup_chapter(backoffice: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+def test_operator_setup_chapter(
+    backoffice: TestClient, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     api = Api("backoffice", "http://testserver")
     api.http = backoffice  # a TestClient is an httpx.Client
     apis = {"backoffice": api}
-    state: dict[str, Any] = {"run": uuid.uuid4().hex[:6]}
+    state: dict[str, Any] = {"run": uuid.uuid4().hex[:6], "data_dir": tmp_path}
     accounts.operator(apis, state)
     operator_setup(apis, state)
     assert state["promo_code"] == "WAIRO20"
@@ -44,6 +47,8 @@ def test_operator_setup_chapter(backoffice: TestClient, capsys: pytest.CaptureFi
     assert len(backoffice.get(f"/v1/projects/{project['id']}/invites", headers=headers).json()) == 2
     out = capsys.readouterr().out
     assert "== Operator setup" in out and "invites: 2 queued, 0 skipped" in out and "analytics:" in out
+    assert f"/e/{project['id']}: QR code to print saved to" in out
+    assert (tmp_path / "demo-join-qr.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_the_demo_uploads_the_shared_faces() -> None:

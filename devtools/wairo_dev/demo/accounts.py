@@ -8,6 +8,16 @@ from typing import Any
 from wairo_dev.demo.client import Api, chapter, step
 
 
+def give_biometric_consent(main: Api, token: str) -> str:
+    """Consent to the text the platform shows now (its version is what gets recorded)."""
+    current = main.call("GET", "/v1/consent/biometric/current")
+    consent = main.call(
+        "POST", "/v1/consent/biometric", token=token, json={"consentVersion": current["version"]}, expect=201
+    )
+    version: str = consent["consentVersion"]
+    return version
+
+
 def platform(apis: dict[str, Api], state: dict[str, Any]) -> None:
     chapter("Platform")
     for name, api in apis.items():

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from api.settings import get_settings
+from wairo_dev.demo.accounts import give_biometric_consent
 from wairo_dev.demo.client import Api, DemoError, chapter, step
 
 TEST_CARD = {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}
@@ -51,21 +52,18 @@ def attendee_story(apis: dict[str, Api], state: dict[str, Any]) -> None:
     public = main.call("GET", f"/v1/projects/{project_id}/public")
     step(f"join link shows the event: {public['name']}")
     terms = main.http.get(f"/v1/projects/{project_id}/terms")
-    step(
-        f"terms: version {terms.json()['version']}" if terms.status_code == 200 else "terms: platform default"
-    )
+    terms_read = terms.json()["version"] if terms.status_code == 200 else None
+    step(f"terms: version {terms_read}" if terms_read else "terms: platform default")
     live = [c for c in main.call("GET", "/v1/consent", token=token) if c["revokedAt"] is None]
     if live:
         step(f"biometric consent {live[0]['consentVersion']} already given (before the selfie)")
     else:
-        consent = main.call(
-            "POST", "/v1/consent/biometric", token=token, json={"consentVersion": "2024-01"}, expect=201
-        )
-        step(f"biometric consent {consent['consentVersion']} given")
-    joined = main.call(
-        "POST", "/v1/qr/join", token=token, json={"projectId": project_id, "termsAccepted": True}, expect=201
-    )
-    step(f"joined by QR (member {joined['projectMemberId']})")
+        step(f"biometric consent {give_biometric_consent(main, token)} given")
+    join: dict[str, Any] = {"projectId": project_id, "termsAccepted": True}
+    if terms_read:
+        join["termsVersion"] = terms_read
+    joined = main.call("POST", "/v1/qr/join", token=token, json=join, expect=201)
+    step(f"joined by QR on the terms version read (member {joined['projectMemberId']})")
 
     photos = _photos_after_matching(main, token, wait=bool(state.get("selfie_uploaded")))
     step(f"{len(photos)} photos visible")

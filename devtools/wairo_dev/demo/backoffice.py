@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from api.core.links import join_link
 from wairo_dev.demo.client import Api, chapter, step
 
 PROMO_CODE = "WAIRO20"
@@ -35,6 +37,10 @@ def operator_setup(apis: dict[str, Api], state: dict[str, Any]) -> None:
         f"project {project['name']} created ({project['id']}): {project['type']}, {project['status']}, "
         f"terms v{project['termsVersion']}, storage {project['provisioningPhase']}"
     )
+    qr = backoffice.fetch("GET", f"/v1/projects/{project['id']}/qr", token=token, params={"format": "png"})
+    qr_file = state["data_dir"] / "demo-join-qr.png"
+    qr_file.write_bytes(qr.content)
+    step(f"join link {join_link(uuid.UUID(project['id']))}: QR code to print saved to {qr_file}")
 
     default = backoffice.call(
         "POST", "/v1/pricing/rules", token=token, json={"pricePerPhotoCents": 500}, expect=201

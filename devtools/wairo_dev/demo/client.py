@@ -19,13 +19,20 @@ class Api:
     def call(
         self, method: str, path: str, *, token: str | None = None, expect: int = 200, **kwargs: Any
     ) -> Any:
+        """The JSON body of a response with the status expected (DemoError otherwise)."""
+        response = self.fetch(method, path, token=token, expect=expect, **kwargs)
+        return response.json() if response.content else None
+
+    def fetch(
+        self, method: str, path: str, *, token: str | None = None, expect: int = 200, **kwargs: Any
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         response = self.http.request(method, path, headers=headers, **kwargs)
         if response.status_code != expect:
             raise DemoError(
                 f"{self.name} {method} {path}: expected {expect}, got {response.status_code}: {response.text}"
             )
-        return response.json() if response.content else None
+        return response
 
 
 def step(message: str) -> None:

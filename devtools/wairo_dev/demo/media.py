@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from PIL import Image
 
+from wairo_dev.demo.accounts import give_biometric_consent
 from wairo_dev.demo.client import Api, DemoError, chapter, step
 
 # The shared/ folder beside the repository (devtools/wairo_dev/demo/media.py: four levels up).
@@ -139,10 +140,7 @@ def attendee_selfie(apis: dict[str, Api], state: dict[str, Any]) -> None:
     chapter("Attendee selfie")
     consents = main.call("GET", "/v1/consent", token=token)
     if not any(c["consentType"] == "biometric_processing" and c["revokedAt"] is None for c in consents):
-        main.call(
-            "POST", "/v1/consent/biometric", token=token, json={"consentVersion": "2024-01"}, expect=201
-        )
-        step("biometric consent given")
+        step(f"biometric consent given (text version {give_biometric_consent(main, token)})")
     name, data = _portrait()
     upload = media.call(
         "POST", "/v1/selfie/upload-url", token=token, json={"sizeBytes": len(data)}, expect=201

@@ -36,7 +36,7 @@ def main_demo(data_dir: Path) -> int:
         endpoints = stack.start()
         print_endpoints(endpoints, stack.sup.log_dir)
         apis = {name: Api(name, endpoints[f"{name} API"]) for name in ("backoffice", "main", "media")}
-        state: dict[str, Any] = {"endpoints": endpoints}
+        state: dict[str, Any] = {"endpoints": endpoints, "data_dir": data_dir}
         for chapter in CHAPTERS:
             chapter(apis, state)
     except (StackError, DemoError) as exc:

@@ -20,7 +20,7 @@ from itertools import groupby
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, exists, func, select, text, true, update
+from sqlalchemy import and_, case, exists, func, literal, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
@@ -103,6 +103,15 @@ def _project_faces(project_id: uuid.UUID, model: str) -> list[Any]:
     return [Face.project_id == project_id, Face.model == model]
 
 
+def _project_constants(project_id: uuid.UUID, model: str) -> list[Any]:
+    """`_project_faces` with both values written into the SQL: the planner then proves a
+    project's own partial index (api/processing/face_indexes.py) applies, whatever the plan cache."""
+    return [
+        Face.project_id == literal(project_id, Face.project_id.type, literal_execute=True),
+        Face.model == literal(model, Face.model.type, literal_execute=True),
+    ]
+
+
 def exact_candidates(
     session: Session, project_id: uuid.UUID, model: str, column: str, vector: Any, threshold: float
 ) -> list[Candidate]:
@@ -148,7 +157,7 @@ def hnsw_candidates(
     while True:
         nearest = (
             select(Face.id, Face.photo_id, face_vec.label("embedding"), distance)
-            .where(*_project_faces(project_id, model), face_vec.is_not(None))
+            .where(*_project_constants(project_id, model), face_vec.is_not(None))
             .order_by(distance)
             .limit(limit)
             .cte("nearest")

@@ -7,7 +7,9 @@
 - `process_selfie` {selfieId}; `cluster_faces` {userId, projectId};
 - `rematch_project` {projectId}: the whole project re-matched in one batched vision job (after a
   model or threshold change; operators trigger it with `POST /v1/projects/{id}:rematch`);
-- `delete_objects` {keys?, prefixes?, bucket?}.
+- `delete_objects` {keys?, prefixes?, bucket?};
+- `sync_face_indexes` (beat, every 10 minutes): the largest projects' own HNSW indexes
+  (api/processing/face_indexes.py).
 
 Storage errors are retried with exponential backoff (1 s, 2 s, 4 s, …); an unavailable vision
 service keeps the item `processing` and retries longer; a corrupt image fails at once, with a
@@ -26,10 +28,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from celery import Task
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.core.db import session_scope
+from api.core.db import get_engine, session_scope
 from api.core.storage import default_bucket
 from api.jobs.worker import celery_app
-from api.processing import matching, pipeline, vision_client
+from api.processing import face_indexes, matching, pipeline, vision_client
 from api.processing.images import CorruptImage
 from api.processing.vision_client import ObjectMissing, VisionUnavailable
 
@@ -114,6 +116,16 @@ def process_selfie(self: Task, selfieId: str) -> str | None:
 def cluster_faces(userId: str, projectId: str) -> int:
     with session_scope() as session:
         return matching.cluster_faces(session, uuid.UUID(userId), uuid.UUID(projectId))
+
+
+@celery_app.task(name="sync_face_indexes", ignore_result=True)
+def sync_face_indexes() -> None:
+    changes = face_indexes.run_sync(get_engine())
+    if changes is not None and (changes.created or changes.dropped):
+        log.info("per-project face indexes: created %s, dropped %s", changes.created, changes.dropped)
+
+
+celery_app.conf.beat_schedule["sync-face-indexes"] = {"task": "sync_face_indexes", "schedule": 600.0}
 
 
 @celery_app.task(name="rematch_project", bind=True, max_retries=VISION_RETRIES)

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import numpy as np
-import psycopg
 import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from api.models import PhotoTag
 from api.processing import matching
 from tests.factories import Factory
+from tests.support.plans import explain
 from wairo_contracts.faces import face_model
 from wairo_contracts.matching import cosine_distances, l2_normalise
 
@@ -66,15 +66,6 @@ def _take_the_hnsw_path(db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     db.execute(text("SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off"))
 
 
-def _explain(db: Session, statements: list[tuple[str, Any]]) -> list[str]:
-    raw = db.connection().connection.driver_connection
-    assert isinstance(raw, psycopg.Connection)
-    with raw.cursor() as cur:
-        return [
-            "\n".join(str(r[0]) for r in cur.execute(f"EXPLAIN {s}", p).fetchall()) for s, p in statements
-        ]
-
-
 def test_exact_and_hnsw_find_every_face_within_the_threshold(
     build: Factory, db: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,8 +89,9 @@ def test_exact_and_hnsw_find_every_face_within_the_threshold(
         assert e.search(db) == e.ready
     finally:
         event.remove(bind, "before_cursor_execute", record)
-    assert [p["param_1"] for _, p in statements] == [2, 8, 32]
-    for plan in _explain(db, statements):
+    limits = [[v for k, v in p.items() if k.startswith("param_")] for _, p in statements]
+    assert limits == [[2], [8], [32]]
+    for plan in explain(db, statements):
         assert "Index Scan using ix_faces_embedding_128_hnsw" in plan, plan
     assert db.scalar(text("SELECT current_setting('hnsw.iterative_scan')")) == "relaxed_order"
 

@@ -114,6 +114,7 @@ class SelfieUploadOut(CamelModel):
     upload_url: str
     key: str
     expires_in_seconds: int
+    headers: dict[str, str]  # what the PUT must send: the headers the URL is signed for
 
 
 class ProfilePictureOut(CamelModel):

@@ -300,7 +300,11 @@ def selfie_upload_url(session: Session, user: User, body: FileIn) -> SelfieUploa
     session.flush()  # two requests in the same millisecond: the unique key answers 409
     url = presign_put(key, body.content_type)
     return SelfieUploadOut(
-        selfie_id=selfie.id, upload_url=url, key=key, expires_in_seconds=settings.upload_url_ttl_s
+        selfie_id=selfie.id,
+        upload_url=url,
+        key=key,
+        expires_in_seconds=settings.upload_url_ttl_s,
+        headers=put_headers(body.content_type),
     )
 
 

@@ -33,7 +33,6 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 
 
-
 @dataclass(frozen=True)
 class Web:
     main: str  # the main API, which serves the pages

@@ -133,17 +133,18 @@ def test_attendee_joins_consents_and_finds_their_photos_first(web: Web, tab: Tab
     favourite = page.locator("#tagged-grid .favourite").first
     favourite.click()
     page.locator('#tagged-grid .favourite[aria-pressed="true"]').wait_for()
-    assert committed.scalar(select(func.count()).select_from(Favourite).where(Favourite.photo_id.in_(theirs))) == 1
+    favourites = select(func.count()).select_from(Favourite).where(Favourite.photo_id.in_(theirs))
+    assert committed.scalar(favourites) == 1
     page.get_by_role("button", name="Harbour (1)").click()
     page.locator("#album-grid li").wait_for()
     assert page.locator("#album-grid li").count() == 1
 
     # Revocation says what it deletes; then no "photos of you".
-    page.get_by_role("link", name="Selfie").click()
+    page.get_by_role("link", name="Selfie", exact=True).click()
     assert "deletes your selfies" in page.locator("#revoke-section").inner_text()
     page.get_by_role("button", name="Revoke consent and delete my selfies").click()
     page.get_by_text("Your consent is revoked").wait_for()
-    page.get_by_role("link", name="Photos").click()
+    page.get_by_role("link", name="Photos", exact=True).click()
     page.locator("#rest-grid li").first.wait_for()
     assert _grid(tab, "rest") == len(theirs) + len(others)
     assert not page.locator("#tagged").is_visible() and _grid(tab, "tagged") == 0
@@ -164,4 +165,5 @@ def test_a_draft_events_link_shows_the_not_found_page(web: Web, tab: Tab, commit
     tab.shot("not-found")
     assert tab.serious_violations() == []
     # The document's own 404 is the only thing the console reports.
-    assert tab.errors in ([], ["Failed to load resource: the server responded with a status of 404 (Not Found)"])
+    document_404 = "Failed to load resource: the server responded with a status of 404 (Not Found)"
+    assert tab.errors in ([], [document_404])

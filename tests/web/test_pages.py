@@ -26,7 +26,8 @@ def pages(infra: dict[str, str]) -> TestClient:
 
 def test_event_pages_by_project_status(pages: TestClient, committed: Session) -> None:
     build = Factory(committed)
-    by_status = {s: build.project(status=s, name=f"Event {s}") for s in ("live", "closed", "draft", "archived")}
+    statuses = ("live", "closed", "draft", "archived")
+    by_status = {s: build.project(status=s, name=f"Event {s}") for s in statuses}
     committed.commit()
     live = pages.get(f"/e/{by_status['live'].id}")
     assert live.status_code == 200 and "Join the event" in live.text

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from api.core.links import join_link
 from wairo_dev.demo.client import Api, chapter, step
 
 PROMO_CODE = "WAIRO20"
@@ -35,6 +37,7 @@ def operator_setup(apis: dict[str, Api], state: dict[str, Any]) -> None:
         f"project {project['name']} created ({project['id']}): {project['type']}, {project['status']}, "
         f"terms v{project['termsVersion']}, storage {project['provisioningPhase']}"
     )
+    step(f"join link (the attendee web app): {join_link(uuid.UUID(project['id']))}")
 
     default = backoffice.call(
         "POST", "/v1/pricing/rules", token=token, json={"pricePerPhotoCents": 500}, expect=201

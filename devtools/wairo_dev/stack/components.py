@@ -55,7 +55,8 @@ def create_bucket(
     )
     if bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
         client.create_bucket(Bucket=bucket)
-    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=bucket_cors_configuration(cors_origins))
+    cors = bucket_cors_configuration(cors_origins)
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)  # type: ignore[arg-type]
 
 
 def start_broker(data_dir: Path, port: int) -> tuple[Any, str]:

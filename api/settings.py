@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from wairo_contracts.storage import S3Settings
+from wairo_contracts.storage import S3Settings, origin_of
 
 # Clearly-marked development defaults: accepted only when env == "development".
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789abcdef"
@@ -16,6 +16,7 @@ DEV_STRIPE_WEBHOOK_SECRET = "whsec_dev_only_wairo"
 DEV_STORAGE_EVENTS_SECRET = "dev-only-storage-events-secret"
 # The main API's port in development (`wairo-dev up`); it serves the pages the platform's links open.
 DEV_MAIN_API_PORT = 3002
+DEV_MEDIA_API_PORT = 3003
 _PLACEHOLDERS = {DEV_JWT_SECRET, DEV_STRIPE_WEBHOOK_SECRET, DEV_STORAGE_EVENTS_SECRET, "changeme", ""}
 
 
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
     # Public base URL of the platform's links (share links /s/{token}, join, reset password): the
     # main API's public URL, which serves those pages (the Helm chart sets it from the ingress host).
     web_base_url: str = f"http://127.0.0.1:{DEV_MAIN_API_PORT}"
+    # The media API's public URL: the web pages upload selfies through it (api/web; the chart sets
+    # it from the media ingress host).
+    media_base_url: str = f"http://127.0.0.1:{DEV_MEDIA_API_PORT}"
+    # Origins allowed to call the APIs from a browser (and to PUT to the buckets); the web pages'
+    # own origin (`web_base_url`'s) is always added.
     cors_origins: list[str] = ["http://localhost:3000"]
     max_request_body_bytes: int = 1024 * 1024
     # Kubernetes: projects are provisioned through `Project` CRs (in-cluster config or KUBECONFIG);
@@ -91,6 +97,16 @@ class Settings(BaseSettings):
     smtp_host: str = ""
     smtp_port: int = 25
     mail_from: str = "Wairo <no-reply@wairo.local>"
+
+    @property
+    def web_origin(self) -> str:
+        return origin_of(self.web_base_url)
+
+    @model_validator(mode="after")
+    def _allow_the_web_origin(self) -> Settings:
+        if self.web_origin not in self.cors_origins:
+            self.cors_origins = [*self.cors_origins, self.web_origin]
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -49,6 +49,12 @@ PUBLIC = {
     ("main", "GET", "/v1/consent/biometric/current"),
     ("main", "GET", "/v1/shares/{token}"),
     ("main", "GET", "/s/{token}"),
+    # The attendee web pages (api/web): the page shells are public, their data comes from the APIs.
+    ("main", "GET", "/e/{projectId}"),
+    ("main", "GET", "/e/{projectId}/selfie"),
+    ("main", "GET", "/e/{projectId}/photos"),
+    ("main", "GET", "/e/{projectId}/checkout"),
+    ("main", "GET", "/static/{digest}/{name}"),
     ("main", "POST", "/v1/stripe-webhook"),
     ("media", "POST", "/internal/storage-events"),
 }

@@ -13,12 +13,14 @@ from api.membership.endpoints import router as membership_router
 from api.purchases.endpoints import router as purchases_router
 from api.search.endpoints import main_router as search_router
 from api.shares.endpoints import router as shares_router
+from api.web.endpoints import router as web_router
 
 
 def create_app() -> FastAPI:
     return build_app(
         "Wairo main API",
-        "Accounts, biometric consent, joining projects, photos, albums, search, purchases, Stripe webhook.",
+        "Accounts, biometric consent, joining projects, photos, albums, search, purchases, Stripe webhook; "
+        "the attendee web pages (not in this document).",
         [
             auth_router,
             consent_router,
@@ -28,5 +30,6 @@ def create_app() -> FastAPI:
             purchases_router,
             shares_router,
             search_router,
+            web_router,
         ],
     )

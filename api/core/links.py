@@ -9,6 +9,10 @@ from urllib.parse import urlencode
 from api.settings import get_settings
 
 JOIN_PATH = "/e/{projectId}"
+# The event's pages after joining (api/web): consent and selfie, the photos, checkout.
+SELFIE_PATH = "/e/{projectId}/selfie"
+PHOTOS_PATH = "/e/{projectId}/photos"
+CHECKOUT_PATH = "/e/{projectId}/checkout"
 SHARE_PATH = "/s/{token}"
 RESET_PASSWORD_PATH = "/reset-password"
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from api.core.presign import Signer
 from api.settings import get_settings
 from wairo_contracts.s3client import make_s3_client
+from wairo_contracts.storage import bucket_cors_configuration
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -65,26 +66,14 @@ def presign_put(key: str, content_type: str, bucket: str | None = None, ttl_s: i
 
 
 def ensure_bucket(bucket: str | None = None) -> None:
-    """Create the bucket when absent, with CORS for browser PUTs (idempotent)."""
+    """Create the bucket when absent, with CORS for browser PUTs from the allowed origins (idempotent)."""
     name = bucket or default_bucket()
     client = s3()
     existing = {b["Name"] for b in client.list_buckets().get("Buckets", [])}
     if name not in existing:
         client.create_bucket(Bucket=name)
-    client.put_bucket_cors(
-        Bucket=name,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedMethods": ["GET", "PUT", "HEAD"],
-                    "AllowedOrigins": ["*"],
-                    "AllowedHeaders": ["*"],
-                    "ExposeHeaders": ["ETag"],
-                    "MaxAgeSeconds": 3600,
-                }
-            ]
-        },
-    )
+    cors = bucket_cors_configuration(get_settings().cors_origins)
+    client.put_bucket_cors(Bucket=name, CORSConfiguration=cors)  # type: ignore[arg-type]
 
 
 def check_storage() -> None:

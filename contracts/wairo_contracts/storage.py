@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlsplit
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A clearly-marked development default (moto server in the embedded stack); refused in production
@@ -31,3 +34,27 @@ class S3Settings(BaseSettings):
     @property
     def signing_endpoint(self) -> str:
         return self.public_endpoint or self.endpoint
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host[:port]` of a URL (what browsers compare for CORS and CSP)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def bucket_cors_configuration(origins: list[str]) -> dict[str, Any]:
+    """A bucket's CORS rules (boto3's shape): browsers of these origins PUT to presigned upload URLs
+    and GET presigned downloads (every origin when none is given). Set by whoever creates a bucket:
+    the API's local provisioning, the operator, the embedded stack."""
+    return {
+        "CORSRules": [
+            {
+                "ID": "wairo-browser-uploads",
+                "AllowedOrigins": list(origins) or ["*"],
+                "AllowedMethods": ["GET", "HEAD", "PUT"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3000,
+            }
+        ]
+    }

@@ -293,22 +293,6 @@ def build_mirrored_secret(project: ProjectSpec, source: Mapping[str, Any]) -> K8
 # Bucket configuration (boto3 shapes)
 
 
-def build_cors_configuration(origins: list[str]) -> dict[str, Any]:
-    """CORS for browser PUTs to presigned URLs (and GETs of presigned downloads)."""
-    return {
-        "CORSRules": [
-            {
-                "ID": "wairo-browser-uploads",
-                "AllowedOrigins": list(origins) or ["*"],
-                "AllowedMethods": ["GET", "HEAD", "PUT"],
-                "AllowedHeaders": ["*"],
-                "ExposeHeaders": ["ETag"],
-                "MaxAgeSeconds": 3000,
-            }
-        ]
-    }
-
-
 def build_lifecycle_configuration(abort_multipart_days: int, retention_days: int | None) -> dict[str, Any]:
     """Abort stale multipart uploads; expire objects after retentionDays when set."""
     rules: list[dict[str, Any]] = [

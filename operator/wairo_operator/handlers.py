@@ -19,6 +19,7 @@ from kubernetes import client
 from wairo_contracts.keys import project_photos_prefix
 from wairo_contracts.kubeclient import load_api_client
 from wairo_contracts.project import GROUP, PLURAL, VERSION
+from wairo_contracts.storage import bucket_cors_configuration
 
 from .builders import (
     WORKER_ENV_SECRET,
@@ -28,7 +29,6 @@ from .builders import (
     Phase,
     ProjectSpec,
     bucket_may_be_removed,
-    build_cors_configuration,
     build_lifecycle_configuration,
     build_limit_range,
     build_mirrored_secret,
@@ -177,7 +177,7 @@ class ProjectOperator:
         try:
             changed = self.buckets.ensure(
                 bucket,
-                cors=build_cors_configuration(self.config.cors_origins),
+                cors=bucket_cors_configuration(self.config.cors_origins),
                 lifecycle=build_lifecycle_configuration(
                     self.config.operator_abort_multipart_days, project.retention_days
                 ),

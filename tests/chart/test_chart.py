@@ -185,9 +185,9 @@ def test_secrets_from_values_and_required_checks() -> None:
     assert failed.returncode != 0 and "secrets.databaseUrl is required" in failed.stderr
 
 
-def _web_base_url(*extra: str) -> str:
+def _web_base_url(*extra: str, key: str = "WAIRO_WEB_BASE_URL") -> str:
     config: dict[str, str] = _by_kind(render(*extra), "ConfigMap")["wairo-config"]["data"]
-    return config["WAIRO_WEB_BASE_URL"]
+    return config[key]
 
 
 def test_web_base_url_follows_the_main_ingress_host() -> None:
@@ -198,6 +198,18 @@ def test_web_base_url_follows_the_main_ingress_host() -> None:
     other = ["--set", "ingress.hosts.main=photos.example.org"]
     assert _web_base_url(*other) == "http://photos.example.org"
     assert _web_base_url("--set", "config.webBaseUrl=https://w.example.net/") == "https://w.example.net"
+
+
+def test_media_base_url_follows_the_media_ingress_host() -> None:
+    # The web pages upload selfies through the media API: they are told its public URL.
+    key = "WAIRO_MEDIA_BASE_URL"
+    assert _web_base_url(key=key) == "http://media.example.com"
+    tls = ["--set", "ingress.tls[0].secretName=tls", "--set", "ingress.tls[0].hosts[0]=media.example.com"]
+    assert _web_base_url(*tls, key=key) == "https://media.example.com"
+    assert (
+        _web_base_url("--set", "config.mediaBaseUrl=https://m.example.net/", key=key)
+        == "https://m.example.net"
+    )
 
 
 def test_gpu_values_request_gpus() -> None:

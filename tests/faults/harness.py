@@ -110,6 +110,7 @@ class FaultStack:
             self.settings.s3.access_key,
             self.settings.s3.secret_key,
             self.settings.s3.region,
+            self.settings.cors_origins,
         )
         self.start_storage()
         self.broker, _ = c.start_broker(self.data_dir / "valkey", self.ports["broker"])

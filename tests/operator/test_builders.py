@@ -7,13 +7,12 @@ from typing import Any
 
 import pytest
 
-from wairo_contracts.storage import S3Settings
+from wairo_contracts.storage import S3Settings, bucket_cors_configuration
 from wairo_operator.builders import (
     InvalidSpecError,
     InvalidTransitionError,
     Phase,
     bucket_may_be_removed,
-    build_cors_configuration,
     build_lifecycle_configuration,
     build_limit_range,
     build_namespace,
@@ -105,9 +104,9 @@ def test_worker_deployment_consumes_project_queue() -> None:
 
 
 def test_bucket_rules() -> None:
-    cors = build_cors_configuration(["https://a.test"])["CORSRules"][0]
+    cors = bucket_cors_configuration(["https://a.test"])["CORSRules"][0]
     assert cors["AllowedMethods"] == ["GET", "HEAD", "PUT"] and cors["ExposeHeaders"] == ["ETag"]
-    assert build_cors_configuration([])["CORSRules"][0]["AllowedOrigins"] == ["*"]
+    assert bucket_cors_configuration([])["CORSRules"][0]["AllowedOrigins"] == ["*"]
     only_abort = build_lifecycle_configuration(2, None)["Rules"]
     assert [r["ID"] for r in only_abort] == ["abort-stale-multipart-uploads"]
     rules = build_lifecycle_configuration(1, 30)["Rules"]

@@ -9,8 +9,8 @@ import pytest
 
 from api.provisioning.project_cr import ProjectCRClient, ProjectCRError
 from wairo_contracts.project import build_project_resource
+from wairo_contracts.storage import bucket_cors_configuration
 from wairo_operator.builders import (
-    build_cors_configuration,
     build_lifecycle_configuration,
     build_namespace,
     build_resource_quota,
@@ -24,7 +24,7 @@ def test_bucket_manager_is_idempotent(s3_server: Any) -> None:
     s3 = s3_server.client()
     buckets = BucketManager(s3)
     name = f"t-{uuid.uuid4().hex[:16]}"
-    cors, lifecycle = build_cors_configuration(["*"]), build_lifecycle_configuration(1, 5)
+    cors, lifecycle = bucket_cors_configuration(["*"]), build_lifecycle_configuration(1, 5)
     assert buckets.ensure(name, cors, lifecycle) == ["bucket", "cors", "lifecycle"]
     assert buckets.ensure(name, cors, lifecycle) == []
     assert buckets.ensure(name, cors, build_lifecycle_configuration(1, None)) == ["lifecycle"]

@@ -100,17 +100,33 @@ affinity:
 {{- end -}}
 
 {{/* Non-secret WAIRO_* settings (ConfigMap data; also inlined in the migration hook). */}}
+{{/* An ingress host's URL: (list $ "main"), https when ingress.tls lists that host. */}}
+{{- define "wairo.ingressUrl" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 -}}
+{{- $host := required (printf "ingress.hosts.%s is required" $name) (index $root.Values.ingress.hosts $name) -}}
+{{- $scheme := "http" -}}
+{{- range $root.Values.ingress.tls -}}
+{{- if has $host (.hosts | default list) -}}{{- $scheme = "https" -}}{{- end -}}
+{{- end -}}
+{{- printf "%s://%s" $scheme $host -}}
+{{- end -}}
+
 {{/* Public base URL of the platform's links: config.webBaseUrl, else the main API's ingress host. */}}
 {{- define "wairo.webBaseUrl" -}}
 {{- if .Values.config.webBaseUrl -}}
 {{- .Values.config.webBaseUrl | trimSuffix "/" -}}
 {{- else -}}
-{{- $host := required "config.webBaseUrl or ingress.hosts.main is required" .Values.ingress.hosts.main -}}
-{{- $scheme := "http" -}}
-{{- range .Values.ingress.tls -}}
-{{- if has $host (.hosts | default list) -}}{{- $scheme = "https" -}}{{- end -}}
+{{- include "wairo.ingressUrl" (list . "main") -}}
 {{- end -}}
-{{- printf "%s://%s" $scheme $host -}}
+{{- end -}}
+
+{{/* The media API's public URL (the web pages upload selfies through it): config.mediaBaseUrl, else its ingress host. */}}
+{{- define "wairo.mediaBaseUrl" -}}
+{{- if .Values.config.mediaBaseUrl -}}
+{{- .Values.config.mediaBaseUrl | trimSuffix "/" -}}
+{{- else -}}
+{{- include "wairo.ingressUrl" (list . "media") -}}
 {{- end -}}
 {{- end -}}
 
@@ -124,6 +140,7 @@ WAIRO_STRIPE_API_BASE: {{ .Values.config.stripeApiBase | quote }}
 WAIRO_VISION_URL: {{ include "wairo.visionUrl" . | quote }}
 WAIRO_KUBERNETES_ENABLED: {{ .Values.config.kubernetesEnabled | quote }}
 WAIRO_WEB_BASE_URL: {{ include "wairo.webBaseUrl" . | quote }}
+WAIRO_MEDIA_BASE_URL: {{ include "wairo.mediaBaseUrl" . | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | quote }}
 {{- end }}

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from wairo_contracts.storage import bucket_cors_configuration
 from wairo_dev.stack.processes import Child, StackError, Supervisor, wait_for
 
 HOST = "127.0.0.1"
@@ -40,7 +41,10 @@ def start_s3(sup: Supervisor, port: int) -> tuple[Child, str]:
     return child, url
 
 
-def create_bucket(endpoint: str, bucket: str, access_key: str, secret_key: str, region: str) -> None:
+def create_bucket(
+    endpoint: str, bucket: str, access_key: str, secret_key: str, region: str, cors_origins: list[str]
+) -> None:
+    """The platform bucket, with CORS for browser PUTs from the web pages' origin (idempotent)."""
     client = boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -51,6 +55,8 @@ def create_bucket(endpoint: str, bucket: str, access_key: str, secret_key: str, 
     )
     if bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
         client.create_bucket(Bucket=bucket)
+    cors = bucket_cors_configuration(cors_origins)
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=cors)  # type: ignore[arg-type]
 
 
 def start_broker(data_dir: Path, port: int) -> tuple[Any, str]:

@@ -51,10 +51,14 @@ class StackConfig:
 class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.settings = Settings()
         self.env: dict[str, str] = {**os.environ, "WAIRO_DATA_DIR": str(config.data_dir)}
-        # The links the platform sends open on the main API this stack starts (unless set).
-        self.env.setdefault("WAIRO_WEB_BASE_URL", f"http://{c.HOST}:{config.main_port}")
+        # The links the platform sends open on the main API this stack starts, and its pages upload
+        # through the media API it starts (unless set); this process's settings (the bucket's CORS
+        # origins, the apps tests start in it) read the same.
+        for key, port in (("WEB_BASE_URL", config.main_port), ("MEDIA_BASE_URL", config.media_port)):
+            if f"WAIRO_{key}" not in os.environ:
+                self._set(key, f"http://{c.HOST}:{port}")
+        self.settings = Settings()
         self.sup = Supervisor(config.data_dir / "logs", self.env)
         self.endpoints: dict[str, str] = {}
         self._postgres: Any = None
@@ -142,7 +146,7 @@ class Stack:
             _, s3_url = c.start_s3(self.sup, cfg.s3_port)
         self._set("S3_ENDPOINT", s3_url)
         s = self.settings
-        c.create_bucket(s3_url, s.s3.bucket, s.s3.access_key, s.s3.secret_key, s.s3.region)
+        c.create_bucket(s3_url, s.s3.bucket, s.s3.access_key, s.s3.secret_key, s.s3.region, s.cors_origins)
         self.endpoints["s3"] = f"{s3_url} (bucket {s.s3.bucket})"
 
         if "BROKER_URL" in ext:

@@ -27,6 +27,7 @@ SHARED_TASKS = {
     "sync_project_resource": "the Kubernetes sync creates and removes the project's workers",
     "sync_project_resources": "beat, every project",
     "reconcile_uploads": "beat, every project",
+    "sync_face_indexes": "beat, the indexes of every large project",
     "relay_outbox": "beat",
     "send_email": "mail",
     "process_stripe_event": "payments",

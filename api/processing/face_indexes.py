@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, text
 
+from api.processing.matching import PROJECT_FACE_ESTIMATES
 from wairo_contracts.faces import FACE_MODELS
 
 PROJECT_INDEX_MIN_FACES = 50_000
@@ -65,17 +66,8 @@ _LARGE_PROJECTS = text(
     """
 )
 # The projects the planner's statistics list among the commonest (a project of 50 000 faces is),
-# with their estimated rows: only those are counted exactly.
-_COMMON_PROJECTS = text(
-    """
-    SELECT f.project_id
-    FROM pg_stats s
-    CROSS JOIN LATERAL unnest(s.most_common_vals::text::uuid[], s.most_common_freqs) AS f(project_id, freq)
-    JOIN pg_class c ON c.oid = 'faces'::regclass
-    WHERE s.schemaname = current_schema() AND s.tablename = 'faces' AND s.attname = 'project_id'
-      AND f.freq * c.reltuples >= :min_faces / 2
-    """
-)
+# by their estimated faces: only those are counted exactly.
+_COMMON_PROJECTS = text(f"SELECT project_id FROM ({PROJECT_FACE_ESTIMATES}) e WHERE faces >= :min_faces / 2")
 _EXISTING = text(
     """
     SELECT c.relname, i.indisvalid

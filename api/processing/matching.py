@@ -179,19 +179,17 @@ def hnsw_candidates(
         limit *= HNSW_LIMIT_GROWTH
 
 
-# The planner's statistics of `faces` (ANALYZE, run by autovacuum after a load): a project among
-# the most common values of project_id, with its share of the rows. Fewer faces than the commonest
-# projects have: not listed, NULL.
-_ESTIMATED_FACES = text(
-    """
-    SELECT f.freq * c.reltuples
+# The planner's statistics of `faces` (ANALYZE, run by autovacuum after a load): the projects among
+# the most common values of project_id, with their estimated faces. A project with fewer faces than
+# the commonest projects have is not listed.
+PROJECT_FACE_ESTIMATES = """
+    SELECT f.project_id, f.freq * c.reltuples AS faces
     FROM pg_stats s
     CROSS JOIN LATERAL unnest(s.most_common_vals::text::uuid[], s.most_common_freqs) AS f(project_id, freq)
     JOIN pg_class c ON c.oid = 'faces'::regclass
     WHERE s.schemaname = current_schema() AND s.tablename = 'faces' AND s.attname = 'project_id'
-      AND f.project_id = :project_id
-    """
-)
+"""
+_ESTIMATED_FACES = text(f"SELECT faces FROM ({PROJECT_FACE_ESTIMATES}) e WHERE project_id = :project_id")
 
 
 def estimated_faces(session: Session, project_id: uuid.UUID) -> float:
